@@ -1,0 +1,1 @@
+# The suites. Each helper-written suite adds one line here.
