@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
+#ifndef QPAHO_CLIENT_H
+#define QPAHO_CLIENT_H
+
+#include <QPaho/connectoptions.h>
+#include <QPaho/message.h>
+#include <QPaho/qpahoglobal.h>
+#include <QPaho/result.h>
+#include <QPaho/subscribeoptions.h>
+
+#include <QtCore/QFuture>
+#include <QtCore/QList>
+#include <QtCore/QObject>
+#include <QtCore/QPair>
+#include <QtCore/QString>
+
+#include <functional>
+#include <memory>
+#include <type_traits>
+
+namespace QPaho {
+
+class ClientPrivate;
+
+/*!
+    \class QPaho::Client
+    \brief An MQTT client: every blocking call returns a QFuture, every event is a signal.
+
+    Header: \c{<QPaho/Client>}, CMake: \c{find_package(QPaho)}, \c{QPaho::QPaho}.
+
+    A thin, faithful proxy of paho.mqtt.c's MQTTAsync client. connectToHost(),
+    subscribe(), unsubscribe(), publish() and disconnectFromHost() return futures;
+    paho's callbacks arrive as signals. \b{Threads:} the Client belongs to the thread
+    it lives in (its "owner thread"), which must run an event loop. Every signal,
+    message handler call and future completion happens on that thread, never on a
+    paho thread, so a plain \c{future.then(f)} also runs on the owner thread.
+    The Client is reentrant, not thread-safe: call it from its owner thread.
+
+    \b{Futures always finish.} Each future finishes exactly once with a result (never
+    canceled, never exceptional): on success, broker refusal, connection loss,
+    timeout, disconnectFromHost(), or destruction of the Client (Error::ClientDestroyed).
+    Bad input finishes the future at once with Error::InvalidArgument and sends nothing.
+
+    Do not call QFuture::waitForFinished() on the owner thread: completion needs that
+    thread's event loop. Use \c{.then()}, QFutureWatcher, or \c{co_await} (QCoro).
+*/
+class QPAHO_EXPORT Client : public QObject
+{
+    Q_OBJECT
+    Q_PROPERTY(State state READ state NOTIFY stateChanged)
+    Q_PROPERTY(QString clientId READ clientId NOTIFY clientIdChanged)
+    Q_PROPERTY(QString serverUri READ serverUri NOTIFY serverUriChanged)
+    Q_PROPERTY(QPaho::ProtocolVersion protocolVersion READ protocolVersion NOTIFY
+                       protocolVersionChanged)
+    Q_PROPERTY(quint64 messagesSent READ messagesSent NOTIFY statisticsChanged)
+    Q_PROPERTY(quint64 messagesReceived READ messagesReceived NOTIFY statisticsChanged)
+    Q_PROPERTY(quint64 messagesDropped READ messagesDropped NOTIFY statisticsChanged)
+    Q_PROPERTY(int inFlight READ inFlight NOTIFY statisticsChanged)
+    Q_PROPERTY(int queued READ queued NOTIFY statisticsChanged)
+    Q_PROPERTY(int reconnects READ reconnects NOTIFY statisticsChanged)
+
+public:
+    /*! The connection state. */
+    enum class State {
+        Disconnected, //!< No connection and no attempt under way.
+        Connecting, //!< connectToHost() was called; waiting for CONNACK.
+        Connected, //!< Connected; requests go to the broker.
+        Reconnecting, //!< The connection was lost; automatic reconnect is retrying.
+        Disconnecting //!< disconnectFromHost() was called; waiting for it to finish.
+    };
+    Q_ENUM(State)
+
+    /*! Identifies a message handler for removeMessageHandler(). 0 is never a valid id. */
+    using HandlerId = quint64;
+
+    /*! Constructs a disconnected client owned by \a parent, living in the current thread. */
+    explicit Client(QObject *parent = nullptr);
+    /*!
+        Destroys the client. Outstanding futures finish with Error::ClientDestroyed.
+        If connected, paho sends a normal DISCONNECT first, so the will is not published.
+    */
+    ~Client() override;
+
+    /*! The current state. */
+    State state() const;
+    /*! The client id of the current or last connection. */
+    QString clientId() const;
+    /*! The URI of the server connected to (or last tried). */
+    QString serverUri() const;
+    /*! The protocol version of the current or last connection. */
+    ProtocolVersion protocolVersion() const;
+    /*! The options of the current or last connectToHost(). */
+    ConnectOptions connectOptions() const;
+    /*! The CONNACK of the current or last successful connection. */
+    ConnectResult lastConnectResult() const;
+
+    /*! Messages whose publish completed (QoS flow done). */
+    quint64 messagesSent() const;
+    /*! Messages received from the broker. */
+    quint64 messagesReceived() const;
+    /*! Received messages dropped by the inbound overflow policy. */
+    quint64 messagesDropped() const;
+    /*! Requests handed to paho and not yet completed. */
+    int inFlight() const;
+    /*! Requests waiting in QPaho's own outbound queue (offline buffer and budget). */
+    int queued() const;
+    /*! Successful automatic reconnects since construction. */
+    int reconnects() const;
+
+    /*!
+        Connects to \a hostOrUri with default options: \c{"localhost"} means
+        \c{tcp://localhost:1883}; full URIs (\c{tcp://}, \c{mqtt://}, \c{ssl://},
+        \c{mqtts://}, \c{ws://}, \c{wss://}) are accepted.
+        \sa connectToHost(const ConnectOptions &)
+    */
+    QFuture<ConnectResult> connectToHost(const QString &hostOrUri);
+    /*!
+        Connects with \a options. The future finishes with the outcome of this first
+        attempt: success (CONNACK accepted), Error::ConnectionRefused (CONNACK refused,
+        reasonCode() says why), Error::ConnectionFailed (unreachable, TLS failure),
+        Error::Timeout, Error::InvalidArgument (bad options), Error::InvalidState
+        (not Disconnected), Error::Disconnected or Error::ClientDestroyed.
+        Later reconnects are reported by connected() and connectionLost().
+    */
+    QFuture<ConnectResult> connectToHost(const ConnectOptions &options);
+    /*!
+        Disconnects. Requests still queued in QPaho fail with Error::Disconnected;
+        paho first sends what it already holds. While reconnecting, this stops the
+        retries at once. Finishes with Error::NotConnected when already disconnected.
+    */
+    QFuture<Result> disconnectFromHost();
+    /*!
+        MQTT 5: disconnects with \a reasonCode (e.g. 0x04 "disconnect with will message")
+        and DISCONNECT \a properties.
+    */
+    QFuture<Result> disconnectFromHost(int reasonCode, const Properties &properties = {});
+
+    /*! Subscribes to \a filter with maximum QoS \a qos. */
+    QFuture<SubscribeResult> subscribe(const QString &filter, int qos = 0);
+    /*! Subscribes to \a filter with \a options (MQTT 5 options need an MQTT 5 connection). */
+    QFuture<SubscribeResult> subscribe(const QString &filter, const SubscribeOptions &options);
+    /*!
+        Subscribes to several filters in one SUBSCRIBE; the result has one reason code
+        per filter. All filters share the properties of the first options.
+    */
+    QFuture<SubscribeResult>
+    subscribe(const QList<QPair<QString, SubscribeOptions>> &subscriptions);
+    /*!
+        Unsubscribes from \a filter. The result can be viewed as a SubscribeResult for the
+        MQTT 5 UNSUBACK reason codes.
+    */
+    QFuture<Result> unsubscribe(const QString &filter);
+    /*! Unsubscribes from several filters in one UNSUBSCRIBE. */
+    QFuture<Result> unsubscribe(const QStringList &filters, const Properties &properties = {});
+    /*!
+        Publishes \a payload to \a topic. Finishes when the QoS flow completes (QoS 0: when
+        handed to the socket; 1: PUBACK; 2: PUBCOMP). Publishing in a loop without waiting
+        is the fast path: QPaho keeps its own ordered queue and hands paho work within a
+        byte budget (see ConnectOptions::maxOutstandingBytes()).
+    */
+    QFuture<PublishResult> publish(const QString &topic, const QByteArray &payload, int qos = 0,
+                                   bool retain = false);
+    /*! Publishes \a message (topic, payload, QoS, retain flag and MQTT 5 properties). */
+    QFuture<PublishResult> publish(const Message &message);
+
+    /*!
+        Routes received messages whose topic matches \a filter (MQTT wildcards; \c $
+        topics are not matched by a leading wildcard) to \a handler, a callable taking
+        \c{const QPaho::Message &}. Like aiomqtt's \c message_callback_add, it does not
+        subscribe. Each handler is called once per matching message, in the thread of
+        \a context (queued when that is not the Client's thread), and removed when
+        \a context is destroyed. Returns an id for removeMessageHandler(), or 0 when
+        \a filter is invalid or \a context is null.
+    */
+    template<typename Functor>
+    HandlerId addMessageHandler(const QString &filter, const QObject *context, Functor &&handler)
+    {
+        static_assert(std::is_invocable_v<Functor &, const Message &>,
+                      "the handler must be callable with (const QPaho::Message &)");
+        return addMessageHandlerImpl(
+                filter, context,
+                std::function<void(const Message &)>(std::forward<Functor>(handler)));
+    }
+    /*! Routes messages matching \a filter to \a slot of \a receiver. */
+    template<typename Receiver>
+    HandlerId addMessageHandler(const QString &filter, Receiver *receiver,
+                                void (Receiver::*slot)(const Message &))
+    {
+        return addMessageHandlerImpl(filter, receiver, [receiver, slot](const Message &m) {
+            (receiver->*slot)(m);
+        });
+    }
+    /*! Removes the handler \a id; returns false when there was none. */
+    bool removeMessageHandler(HandlerId id);
+    /*! Removes every handler registered with \a filter; returns how many. */
+    int removeMessageHandlers(const QString &filter);
+
+Q_SIGNALS:
+    /*!
+        Emitted after every successful connect and reconnect; \a result carries the
+        CONNACK (ConnectResult::sessionPresent()). With a clean session, QPaho has
+        already re-sent the subscriptions it holds.
+    */
+    void connected(const QPaho::ConnectResult &result);
+    /*!
+        Emitted when the client is disconnected for good: after disconnectFromHost(),
+        after an MQTT 5 server DISCONNECT (\a reason holds its reason code and
+        properties), or after a connection loss with automatic reconnect off.
+    */
+    void disconnected(const QPaho::Result &reason);
+    /*! Emitted when an established connection drops (network, keep-alive, broker exit). */
+    void connectionLost(const QString &cause);
+    /*! Emitted for every received message, before the message handlers. */
+    void messageReceived(const QPaho::Message &message);
+    /*! Emitted when state() changes. */
+    void stateChanged(QPaho::Client::State state);
+    /*! Emitted when clientId() changes. */
+    void clientIdChanged(const QString &clientId);
+    /*! Emitted when serverUri() changes. */
+    void serverUriChanged(const QString &serverUri);
+    /*! Emitted when protocolVersion() changes. */
+    void protocolVersionChanged(QPaho::ProtocolVersion version);
+    /*! Emitted (at most once per event-loop pass) when a statistics counter changed. */
+    void statisticsChanged();
+    /*!
+        Emitted when a publish restored from the persistence directory (issued by an
+        earlier Client, so it has no future) completed; \a messageId is its packet id.
+    */
+    void restoredPublishCompleted(int messageId);
+
+private:
+    HandlerId addMessageHandlerImpl(const QString &filter, const QObject *context,
+                                    std::function<void(const Message &)> handler);
+
+    Q_DECLARE_PRIVATE(Client)
+    std::unique_ptr<ClientPrivate> d_ptr;
+};
+
+} // namespace QPaho
+
+#endif // QPAHO_CLIENT_H

@@ -1,0 +1,367 @@
+// SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
+#include "bridge_p.h"
+
+#include "message_p.h"
+#include "properties_p.h"
+
+#include <QtCore/QCoreApplication>
+#include <QtCore/QEvent>
+
+#include <cstring>
+
+namespace QPaho::Internal {
+
+namespace {
+
+QString failureText(const char *message, int code)
+{
+    if (message && *message)
+        return QString::fromUtf8(message);
+    if (code != 0)
+        return QString::fromUtf8(MQTTAsync_strerror(code));
+    return {};
+}
+
+} // namespace
+
+Bridge::Bridge(QObject *receiver) : m_receiver(receiver) {}
+
+Bridge::~Bridge()
+{
+    // Only after MQTTAsync_destroy: no paho thread can hold a context any more.
+    Context *c = m_contexts;
+    while (c) {
+        Context *next = c->next;
+        delete c;
+        c = next;
+    }
+}
+
+int Bridge::wakeEventType()
+{
+    static const int type = QEvent::registerEventType();
+    return type;
+}
+
+Context *Bridge::newContext(quint64 requestId, RequestKind kind, int filterCount)
+{
+    auto *c = new Context;
+    c->bridge = this;
+    c->requestId = requestId;
+    c->kind = kind;
+    c->filterCount = filterCount;
+    std::lock_guard lock(m_mutex);
+    c->next = m_contexts;
+    if (m_contexts)
+        m_contexts->prev = c;
+    m_contexts = c;
+    return c;
+}
+
+void Bridge::unlinkLocked(Context *c)
+{
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        m_contexts = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    c->prev = c->next = nullptr;
+}
+
+void Bridge::discardContext(Context *context)
+{
+    {
+        std::lock_guard lock(m_mutex);
+        unlinkLocked(context);
+    }
+    delete context;
+}
+
+std::vector<BridgeEvent> Bridge::takeEvents()
+{
+    std::vector<BridgeEvent> events;
+    std::lock_guard lock(m_mutex);
+    events.swap(m_inbox);
+    m_wakePosted = false;
+    m_pendingMessages = 0;
+    m_oldestCandidate = 0;
+    return events;
+}
+
+void Bridge::setInboundLimit(int maxPendingMessages, bool dropOldest)
+{
+    std::lock_guard lock(m_mutex);
+    m_maxPendingMessages = maxPendingMessages;
+    m_dropOldest = dropOldest;
+}
+
+quint64 Bridge::takeDroppedCount()
+{
+    std::lock_guard lock(m_mutex);
+    return std::exchange(m_dropped, 0);
+}
+
+void Bridge::push(BridgeEvent &&event)
+{
+    std::lock_guard lock(m_mutex);
+    pushLocked(std::move(event));
+}
+
+void Bridge::pushLocked(BridgeEvent &&event)
+{
+    if (event.type == BridgeEvent::Type::MessageArrived) {
+        if (m_maxPendingMessages > 0 && m_pendingMessages >= m_maxPendingMessages) {
+            ++m_dropped;
+            if (!m_dropOldest)
+                return; // reject the newest: this message is not queued
+            // Drop the oldest queued message: release its payload, keep a tombstone so
+            // the order of the other events is untouched.
+            for (; m_oldestCandidate < m_inbox.size(); ++m_oldestCandidate) {
+                BridgeEvent &old = m_inbox[m_oldestCandidate];
+                if (old.type == BridgeEvent::Type::MessageArrived && !old.dropped) {
+                    old.dropped = true;
+                    old.message.reset();
+                    --m_pendingMessages;
+                    break;
+                }
+            }
+        }
+        ++m_pendingMessages;
+    }
+    m_inbox.push_back(std::move(event));
+    if (!m_wakePosted) {
+        m_wakePosted = true;
+        // postEvent is thread-safe; the receiver outlives every paho callback.
+        QCoreApplication::postEvent(m_receiver, new QEvent(QEvent::Type(wakeEventType())));
+    }
+}
+
+void Bridge::finishContext(Context *context, BridgeEvent &&event)
+{
+    event.requestId = context->requestId;
+    event.kind = context->kind;
+    std::lock_guard lock(m_mutex);
+    // A connect context stays alive: paho may call its onFailure again (notes §2).
+    const bool release = context->kind != RequestKind::Connect;
+    if (release)
+        unlinkLocked(context);
+    pushLocked(std::move(event));
+    if (release)
+        delete context;
+}
+
+void Bridge::installClientCallbacks(MQTTAsync handle, bool wantDeliveryComplete)
+{
+    MQTTAsync_setCallbacks(handle, this, &Bridge::onConnectionLost, &Bridge::onMessageArrived,
+                           wantDeliveryComplete ? &Bridge::onDeliveryComplete : nullptr);
+    MQTTAsync_setDisconnected(handle, this, &Bridge::onDisconnected);
+}
+
+void Bridge::setCallbacks(MQTTAsync_connectOptions &options, Context *context, bool mqtt5) const
+{
+    options.context = context;
+    if (mqtt5) {
+        options.onSuccess5 = &Bridge::onSuccess5;
+        options.onFailure5 = &Bridge::onFailure5;
+    } else {
+        options.onSuccess = &Bridge::onSuccess3;
+        options.onFailure = &Bridge::onFailure3;
+    }
+}
+
+void Bridge::setCallbacks(MQTTAsync_responseOptions &options, Context *context, bool mqtt5) const
+{
+    options.context = context;
+    if (mqtt5) {
+        options.onSuccess5 = &Bridge::onSuccess5;
+        options.onFailure5 = &Bridge::onFailure5;
+    } else {
+        options.onSuccess = &Bridge::onSuccess3;
+        options.onFailure = &Bridge::onFailure3;
+    }
+}
+
+void Bridge::setCallbacks(MQTTAsync_disconnectOptions &options, Context *context,
+                          bool mqtt5) const
+{
+    options.context = context;
+    if (mqtt5) {
+        options.onSuccess5 = &Bridge::onSuccess5;
+        options.onFailure5 = &Bridge::onFailure5;
+    } else {
+        options.onSuccess = &Bridge::onSuccess3;
+        options.onFailure = &Bridge::onFailure3;
+    }
+}
+
+void Bridge::onSuccess3(void *context, MQTTAsync_successData *data)
+{
+    auto *c = static_cast<Context *>(context);
+    BridgeEvent e;
+    e.type = BridgeEvent::Type::Success;
+    if (data) {
+        e.token = data->token;
+        switch (c->kind) {
+        case RequestKind::Connect:
+            e.text = QString::fromUtf8(data->alt.connect.serverURI);
+            e.mqttVersion = data->alt.connect.MQTTVersion;
+            e.sessionPresent = data->alt.connect.sessionPresent != 0;
+            break;
+        case RequestKind::Subscribe:
+            if (c->filterCount <= 1) {
+                e.reasonCodes.append(data->alt.qos);
+            } else if (data->alt.qosList) {
+                for (int i = 0; i < c->filterCount; ++i)
+                    e.reasonCodes.append(data->alt.qosList[i]);
+            }
+            break;
+        default:
+            break;
+        }
+    }
+    c->bridge->finishContext(c, std::move(e));
+}
+
+void Bridge::onSuccess5(void *context, MQTTAsync_successData5 *data)
+{
+    auto *c = static_cast<Context *>(context);
+    BridgeEvent e;
+    e.type = BridgeEvent::Type::Success;
+    if (data) {
+        e.token = data->token;
+        e.reasonCode = data->reasonCode;
+        if (data->properties.count > 0)
+            e.properties = fromPaho(&data->properties);
+        switch (c->kind) {
+        case RequestKind::Connect:
+            e.text = QString::fromUtf8(data->alt.connect.serverURI);
+            e.mqttVersion = data->alt.connect.MQTTVersion;
+            e.sessionPresent = data->alt.connect.sessionPresent != 0;
+            break;
+        case RequestKind::Subscribe:
+            // For a single filter paho leaves alt.sub.reasonCodes uninitialised (notes §3).
+            if (data->alt.sub.reasonCodeCount > 1 && data->alt.sub.reasonCodes) {
+                for (int i = 0; i < data->alt.sub.reasonCodeCount; ++i)
+                    e.reasonCodes.append(data->alt.sub.reasonCodes[i]);
+            } else {
+                e.reasonCodes.append(data->reasonCode);
+            }
+            break;
+        case RequestKind::Unsubscribe:
+            if (data->alt.unsub.reasonCodeCount > 1 && data->alt.unsub.reasonCodes) {
+                for (int i = 0; i < data->alt.unsub.reasonCodeCount; ++i)
+                    e.reasonCodes.append(data->alt.unsub.reasonCodes[i]);
+            } else {
+                e.reasonCodes.append(data->reasonCode);
+            }
+            break;
+        default:
+            break;
+        }
+    }
+    c->bridge->finishContext(c, std::move(e));
+}
+
+void Bridge::onFailure3(void *context, MQTTAsync_failureData *data)
+{
+    auto *c = static_cast<Context *>(context);
+    BridgeEvent e;
+    e.type = BridgeEvent::Type::Failure;
+    if (data) {
+        e.token = data->token;
+        e.code = data->code;
+        e.text = failureText(data->message, data->code);
+        // v3.1.1 CONNACK refusals arrive as code 1..5 (the CONNACK return code).
+        if (c->kind == RequestKind::Connect && data->code > 0 && data->code <= 5)
+            e.reasonCode = data->code;
+    }
+    c->bridge->finishContext(c, std::move(e));
+}
+
+void Bridge::onFailure5(void *context, MQTTAsync_failureData5 *data)
+{
+    auto *c = static_cast<Context *>(context);
+    BridgeEvent e;
+    e.type = BridgeEvent::Type::Failure;
+    if (data) {
+        e.token = data->token;
+        e.code = data->code;
+        e.text = failureText(data->message, data->code);
+        // When code != 0 paho may leave reasonCode and properties uninitialised (notes §3).
+        if (data->code == 0) {
+            e.reasonCode = data->reasonCode;
+            if (data->properties.count > 0)
+                e.properties = fromPaho(&data->properties);
+            e.reasonCodes.append(data->reasonCode);
+        }
+    }
+    c->bridge->finishContext(c, std::move(e));
+}
+
+int Bridge::onMessageArrived(void *context, char *topicName, int topicLen,
+                             MQTTAsync_message *message)
+{
+    auto *bridge = static_cast<Bridge *>(context);
+    // topicLen is strlen for direct deliveries and 0 for redeliveries (notes §1).
+    const qsizetype length = topicLen > 0 ? topicLen : qsizetype(std::strlen(topicName));
+    const QByteArrayView topicUtf8(topicName, length);
+    if (topicUtf8 != QByteArrayView(bridge->m_lastTopicUtf8)) {
+        bridge->m_lastTopicUtf8 = topicUtf8.toByteArray();
+        bridge->m_lastTopic = QString::fromUtf8(topicUtf8);
+    }
+
+    BridgeEvent e;
+    e.type = BridgeEvent::Type::MessageArrived;
+    Message m;
+    m.setTopic(bridge->m_lastTopic);
+    m.setPayload(QByteArray(static_cast<const char *>(message->payload), message->payloadlen));
+    m.setQos(message->qos);
+    m.setRetained(message->retained != 0);
+    m.setDuplicate(message->dup != 0);
+    m.setMessageId(message->msgid);
+    if (message->properties.count > 0)
+        m.setProperties(fromPaho(&message->properties));
+    e.message = std::move(m);
+
+    MQTTAsync_freeMessage(&message);
+    MQTTAsync_free(topicName);
+    bridge->push(std::move(e));
+    return 1; // always: returning 0 is not backpressure in paho (notes §1)
+}
+
+void Bridge::onConnectionLost(void *context, char *cause)
+{
+    auto *bridge = static_cast<Bridge *>(context);
+    BridgeEvent e;
+    e.type = BridgeEvent::Type::ConnectionLost;
+    e.text = cause ? QString::fromUtf8(cause) : QString();
+    if (cause)
+        MQTTAsync_free(cause);
+    bridge->push(std::move(e));
+}
+
+void Bridge::onDisconnected(void *context, MQTTProperties *properties,
+                            enum MQTTReasonCodes reasonCode)
+{
+    auto *bridge = static_cast<Bridge *>(context);
+    BridgeEvent e;
+    e.type = BridgeEvent::Type::ServerDisconnect;
+    e.reasonCode = int(reasonCode);
+    const char *name = MQTTReasonCode_toString(reasonCode);
+    e.text = name ? QString::fromUtf8(name) : QString();
+    if (properties && properties->count > 0)
+        e.properties = fromPaho(properties);
+    bridge->push(std::move(e));
+}
+
+void Bridge::onDeliveryComplete(void *context, MQTTAsync_token token)
+{
+    auto *bridge = static_cast<Bridge *>(context);
+    BridgeEvent e;
+    e.type = BridgeEvent::Type::DeliveryComplete;
+    e.token = token;
+    bridge->push(std::move(e));
+}
+
+} // namespace QPaho::Internal

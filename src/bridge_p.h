@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
+//
+//  W A R N I N G
+//  -------------
+// This file is not part of the QPaho API. It may change or disappear without notice.
+#ifndef QPAHO_BRIDGE_P_H
+#define QPAHO_BRIDGE_P_H
+
+#include <QPaho/message.h>
+#include <QPaho/properties.h>
+
+#include <QtCore/QList>
+#include <QtCore/QObject>
+#include <QtCore/QString>
+
+extern "C" {
+#include <MQTTAsync.h>
+}
+
+#include <mutex>
+#include <optional>
+#include <vector>
+
+namespace QPaho::Internal {
+
+class Bridge;
+
+enum class RequestKind : quint8 { Connect, Disconnect, Subscribe, Unsubscribe, Publish };
+
+/*!
+    The C context handed to paho with one request. paho passes it back to exactly the
+    callbacks of that request. A non-connect context is freed by its first callback;
+    a connect context (whose onFailure paho may call more than once) and any context
+    paho never calls back are freed when the Bridge dies, after MQTTAsync_destroy.
+*/
+struct Context
+{
+    Bridge *bridge = nullptr;
+    quint64 requestId = 0; // 0: internal request (reconnect attempt, resubscribe)
+    RequestKind kind = RequestKind::Publish;
+    int filterCount = 1; // subscribe/unsubscribe: how many reason codes to read
+    Context *prev = nullptr; // intrusive list of live contexts, guarded by the bridge mutex
+    Context *next = nullptr;
+};
+
+/*! One thing that happened on a paho thread, copied out of paho's memory. */
+struct BridgeEvent
+{
+    enum class Type : quint8 {
+        Success, // a request's onSuccess
+        Failure, // a request's onFailure
+        MessageArrived,
+        ConnectionLost,
+        ServerDisconnect, // MQTT 5 DISCONNECT from the broker (no connectionLost follows)
+        DeliveryComplete // a QoS 1/2 publish completed (used for restored publishes)
+    };
+    Type type = Type::Success;
+    RequestKind kind = RequestKind::Publish;
+    bool sessionPresent = false;
+    bool dropped = false; // a message dropped by the inbound overflow policy
+    int code = 0; // paho return code
+    int reasonCode = 0;
+    int token = 0;
+    int mqttVersion = 0;
+    quint64 requestId = 0;
+    QString text; // failure message, lost cause, or the connected server URI
+    QList<int> reasonCodes;
+    std::optional<Properties> properties;
+    std::optional<Message> message;
+};
+
+/*!
+    The paho side of a Client: paho's callbacks land here, on paho threads. Each
+    callback copies what it needs, frees paho memory, appends to the inbox and wakes
+    the owner with at most one posted event per burst, then returns. It never calls
+    paho, never blocks on anything but the leaf mutex below, and never runs user code.
+
+    The Bridge outlives MQTTAsync_destroy: it is deleted by the owner thread after
+    destroy has returned, when no callback can arrive any more.
+*/
+class Bridge
+{
+public:
+    /*! \a receiver gets a WakeEvent when the inbox goes from empty to non-empty. */
+    explicit Bridge(QObject *receiver);
+    ~Bridge();
+    Bridge(const Bridge &) = delete;
+    Bridge &operator=(const Bridge &) = delete;
+
+    /*! The event type posted to the receiver. */
+    static int wakeEventType();
+
+    /*! Allocates a tracked context for one paho request. */
+    Context *newContext(quint64 requestId, RequestKind kind, int filterCount = 1);
+    /*! Frees a context paho will never call back (the call itself failed). */
+    void discardContext(Context *context);
+
+    /*! Moves the pending events out (owner thread). */
+    std::vector<BridgeEvent> takeEvents();
+
+    /*! Inbound bound and policy; 0 means unbounded. */
+    void setInboundLimit(int maxPendingMessages, bool dropOldest);
+    /*! Messages dropped by the inbound policy since the last call (owner thread). */
+    quint64 takeDroppedCount();
+
+    /*! Sets the paho callbacks that route to this bridge on \a handle. */
+    void installClientCallbacks(MQTTAsync handle, bool wantDeliveryComplete);
+    /*! Fills onSuccess/onFailure (v3 or v5 flavour) of connect options. */
+    void setCallbacks(MQTTAsync_connectOptions &options, Context *context, bool mqtt5) const;
+    /*! Fills onSuccess/onFailure (v3 or v5 flavour) of response options. */
+    void setCallbacks(MQTTAsync_responseOptions &options, Context *context, bool mqtt5) const;
+    /*! Fills onSuccess/onFailure (v3 or v5 flavour) of disconnect options. */
+    void setCallbacks(MQTTAsync_disconnectOptions &options, Context *context, bool mqtt5) const;
+
+    // paho callbacks (C linkage compatible static functions)
+    static void onSuccess3(void *context, MQTTAsync_successData *data);
+    static void onSuccess5(void *context, MQTTAsync_successData5 *data);
+    static void onFailure3(void *context, MQTTAsync_failureData *data);
+    static void onFailure5(void *context, MQTTAsync_failureData5 *data);
+    static int onMessageArrived(void *context, char *topicName, int topicLen,
+                                MQTTAsync_message *message);
+    static void onConnectionLost(void *context, char *cause);
+    static void onDisconnected(void *context, MQTTProperties *properties,
+                               enum MQTTReasonCodes reasonCode);
+    static void onDeliveryComplete(void *context, MQTTAsync_token token);
+
+private:
+    void push(BridgeEvent &&event); // takes the mutex
+    void pushLocked(BridgeEvent &&event);
+    void finishContext(Context *context, BridgeEvent &&event);
+    void unlinkLocked(Context *context);
+
+    QObject *const m_receiver;
+    std::mutex m_mutex; // leaf lock: nothing else is ever locked while it is held
+    std::vector<BridgeEvent> m_inbox;
+    Context *m_contexts = nullptr;
+    bool m_wakePosted = false;
+    int m_maxPendingMessages = 0;
+    bool m_dropOldest = true;
+    int m_pendingMessages = 0;
+    size_t m_oldestCandidate = 0; // index to resume the search for the oldest live message
+    quint64 m_dropped = 0;
+    // Received topics repeat: reuse the last QString (only touched on paho's receive thread).
+    QByteArray m_lastTopicUtf8;
+    QString m_lastTopic;
+};
+
+} // namespace QPaho::Internal
+
+#endif // QPAHO_BRIDGE_P_H

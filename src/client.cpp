@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
+#include "client_p.h"
+
+namespace QPaho {
+
+Client::Client(QObject *parent) : QObject(parent), d_ptr(std::make_unique<ClientPrivate>(this))
+{
+    // A child, so moveToThread() takes the private object (its timers and the target of
+    // paho's wake-up events) along.
+    d_ptr->setParent(this);
+    qRegisterMetaType<QPaho::Message>();
+    qRegisterMetaType<QPaho::Result>();
+    qRegisterMetaType<QPaho::ConnectResult>();
+    qRegisterMetaType<QPaho::SubscribeResult>();
+    qRegisterMetaType<QPaho::PublishResult>();
+}
+
+Client::~Client()
+{
+    Q_D(Client);
+    d->shutdown();
+    d_ptr.reset(); // before ~QObject deletes children: the private object is owned here
+}
+
+Client::State Client::state() const
+{
+    Q_D(const Client);
+    return d->state;
+}
+QString Client::clientId() const
+{
+    Q_D(const Client);
+    return d->clientId;
+}
+QString Client::serverUri() const
+{
+    Q_D(const Client);
+    return d->serverUri;
+}
+ProtocolVersion Client::protocolVersion() const
+{
+    Q_D(const Client);
+    return d->protocolVersion;
+}
+ConnectOptions Client::connectOptions() const
+{
+    Q_D(const Client);
+    return d->options;
+}
+ConnectResult Client::lastConnectResult() const
+{
+    Q_D(const Client);
+    return d->lastConnect;
+}
+quint64 Client::messagesSent() const
+{
+    Q_D(const Client);
+    return d->messagesSent;
+}
+quint64 Client::messagesReceived() const
+{
+    Q_D(const Client);
+    return d->messagesReceived;
+}
+quint64 Client::messagesDropped() const
+{
+    Q_D(const Client);
+    return d->messagesDropped;
+}
+int Client::inFlight() const
+{
+    Q_D(const Client);
+    return d->inFlightCount;
+}
+int Client::queued() const
+{
+    Q_D(const Client);
+    return d->queuedCount();
+}
+int Client::reconnects() const
+{
+    Q_D(const Client);
+    return d->reconnectCount;
+}
+
+QFuture<ConnectResult> Client::connectToHost(const QString &hostOrUri)
+{
+    return connectToHost(ConnectOptions(hostOrUri));
+}
+
+QFuture<ConnectResult> Client::connectToHost(const ConnectOptions &options)
+{
+    Q_D(Client);
+    return d->connectToHost(options);
+}
+
+QFuture<Result> Client::disconnectFromHost()
+{
+    Q_D(Client);
+    return d->disconnectFromHost(0, Properties());
+}
+
+QFuture<Result> Client::disconnectFromHost(int reasonCode, const Properties &properties)
+{
+    Q_D(Client);
+    return d->disconnectFromHost(reasonCode, properties);
+}
+
+QFuture<SubscribeResult> Client::subscribe(const QString &filter, int qos)
+{
+    return subscribe(filter, SubscribeOptions(qos));
+}
+
+QFuture<SubscribeResult> Client::subscribe(const QString &filter, const SubscribeOptions &options)
+{
+    Q_D(Client);
+    return d->subscribe({ { filter, options } });
+}
+
+QFuture<SubscribeResult>
+Client::subscribe(const QList<QPair<QString, SubscribeOptions>> &subscriptions)
+{
+    Q_D(Client);
+    return d->subscribe(subscriptions);
+}
+
+QFuture<Result> Client::unsubscribe(const QString &filter)
+{
+    Q_D(Client);
+    return d->unsubscribe({ filter }, Properties());
+}
+
+QFuture<Result> Client::unsubscribe(const QStringList &filters, const Properties &properties)
+{
+    Q_D(Client);
+    return d->unsubscribe(filters, properties);
+}
+
+QFuture<PublishResult> Client::publish(const QString &topic, const QByteArray &payload, int qos,
+                                       bool retain)
+{
+    return publish(Message(topic, payload, qos, retain));
+}
+
+QFuture<PublishResult> Client::publish(const Message &message)
+{
+    Q_D(Client);
+    return d->publish(message);
+}
+
+Client::HandlerId Client::addMessageHandlerImpl(const QString &filter, const QObject *context,
+                                                std::function<void(const Message &)> handler)
+{
+    Q_D(Client);
+    return d->addHandler(filter, context, std::move(handler));
+}
+
+bool Client::removeMessageHandler(HandlerId id)
+{
+    Q_D(Client);
+    return d->removeHandler(id);
+}
+
+int Client::removeMessageHandlers(const QString &filter)
+{
+    Q_D(Client);
+    return d->removeHandlers(filter);
+}
+
+} // namespace QPaho

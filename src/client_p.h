@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
+//
+//  W A R N I N G
+//  -------------
+// This file is not part of the QPaho API. It may change or disappear without notice.
+#ifndef QPAHO_CLIENT_P_H
+#define QPAHO_CLIENT_P_H
+
+#include <QPaho/client.h>
+
+#include "bridge_p.h"
+#include "nodelay_p.h"
+
+#include <QtCore/QElapsedTimer>
+#include <QtCore/QPointer>
+#include <QtCore/QPromise>
+#include <QtCore/QSet>
+#include <QtCore/QTimer>
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <unordered_map>
+#include <variant>
+
+namespace QPaho {
+
+/*!
+    The owner-thread half of Client: a state machine, the request table, QPaho's own
+    outbound queue, the subscription registry and the message handlers. Everything here
+    runs on the Client's thread; paho threads only ever touch the Bridge.
+*/
+class ClientPrivate : public QObject
+{
+    Q_OBJECT
+    Q_DECLARE_PUBLIC(Client)
+public:
+    using RequestKind = Internal::RequestKind;
+    using AnyPromise = std::variant<QPromise<Result>, QPromise<ConnectResult>,
+                                    QPromise<SubscribeResult>, QPromise<PublishResult>>;
+
+    /*! One outstanding request (future) of the user or an internal one. */
+    struct Request
+    {
+        RequestKind kind = RequestKind::Publish;
+        std::optional<AnyPromise> promise; // empty for internal requests (resubscribe)
+        Message message; // publish
+        QList<QPair<QString, SubscribeOptions>> subscriptions; // subscribe
+        QStringList filters; // subscribe / unsubscribe
+        Properties properties; // unsubscribe / disconnect
+        int reasonCode = 0; // disconnect
+        qint64 bytes = 0; // payload bytes counted against the outbound budget
+        qint64 deadline = 0; // ms on m_clock, 0 = none
+        bool handedToPaho = false;
+        bool queued = false; // waiting in m_outbound
+    };
+
+    explicit ClientPrivate(Client *q);
+    ~ClientPrivate() override;
+
+    // Public API, forwarded by Client.
+    QFuture<ConnectResult> connectToHost(const ConnectOptions &options);
+    QFuture<Result> disconnectFromHost(int reasonCode, const Properties &properties);
+    QFuture<SubscribeResult> subscribe(const QList<QPair<QString, SubscribeOptions>> &subs);
+    QFuture<Result> unsubscribe(const QStringList &filters, const Properties &properties);
+    QFuture<PublishResult> publish(const Message &message);
+    Client::HandlerId addHandler(const QString &filter, const QObject *context,
+                                 std::function<void(const Message &)> handler);
+    bool removeHandler(Client::HandlerId id);
+    int removeHandlers(const QString &filter);
+
+    /*! Requests waiting in QPaho's own outbound queue. */
+    int queuedCount() const { return int(m_outbound.size()); }
+
+    /*! Finishes every future and destroys the paho handle; no signal is emitted. */
+    void shutdown();
+
+    Client *q_ptr;
+    Client::State state = Client::State::Disconnected;
+    ConnectOptions options;
+    ConnectResult lastConnect;
+    QString clientId;
+    QString serverUri;
+    ProtocolVersion protocolVersion = ProtocolVersion::Mqtt311;
+    quint64 messagesSent = 0;
+    quint64 messagesReceived = 0;
+    quint64 messagesDropped = 0;
+    int reconnectCount = 0;
+    int inFlightCount = 0; // requests handed to paho and not finished
+    qint64 inFlightBytes = 0;
+
+protected:
+    void customEvent(QEvent *event) override;
+
+private:
+    struct Handler
+    {
+        Client::HandlerId id = 0;
+        QString filter;
+        QPointer<const QObject> context;
+        std::function<void(const Message &)> function;
+        QMetaObject::Connection destroyedConnection;
+        bool active = true;
+    };
+
+    template<typename R>
+    QFuture<R> addRequest(Request &&request, quint64 *idOut = nullptr);
+    template<typename R>
+    static QFuture<R> finished(const R &result);
+
+    void finishRequest(quint64 id, const Result &result);
+    void completePromise(Request &request, const Result &result);
+    void failRequests(const std::function<bool(const Request &)> &which, Error error,
+                      const QString &text);
+    Result validateConnect(const ConnectOptions &options) const;
+    Result checkCanQueue() const;
+    Result enqueue(quint64 id);
+    void pump();
+    void handToPaho(quint64 id, Request &request);
+    bool startConnectAttempt();
+    void destroyHandle();
+    bool ensureHandle();
+    void setState(Client::State newState);
+    void drain();
+    void handleRequestEvent(Internal::BridgeEvent &event);
+    void handleConnectSuccess(const Internal::BridgeEvent &event);
+    void handleConnectFailure(const Internal::BridgeEvent &event);
+    void handleConnectionDown(const Result &reason, bool lostUnexpectedly);
+    void startDisconnect(quint64 id);
+    void finishDisconnect(const Result &reason);
+    void scheduleReconnect();
+    void restoreSubscriptions();
+    void dispatchMessage(const Message &message);
+    void compactHandlers();
+    void armTimeout(quint64 id, Request &request, int timeoutMs);
+    void onTimeoutTimer();
+    void markStatisticsChanged();
+    bool isMqtt5() const { return protocolVersion == ProtocolVersion::Mqtt5; }
+
+    MQTTAsync m_handle = nullptr;
+    std::unique_ptr<Internal::Bridge> m_bridge;
+    // What the handle was created with; a different connect recreates it.
+    QString m_handleKey;
+    QByteArray m_persistenceDir; // kept alive for paho's persistence context
+    // Strings referenced by the paho connect options (paho stores httpHeaders by pointer).
+    struct ConnectStrings
+    {
+        QByteArray username, password, willTopic, willPayload, caFile, caPath, certFile,
+                keyFile, keyPassword, ciphers, alpn, httpProxy, httpsProxy;
+        QList<QByteArray> uris;
+        std::vector<const char *> uriPointers;
+        QList<QPair<QByteArray, QByteArray>> headers;
+        std::vector<MQTTAsync_nameValue> headerPointers;
+    } m_strings;
+
+    std::unordered_map<quint64, Request> m_requests;
+    std::deque<quint64> m_outbound; // QPaho's own ordered queue, not yet handed to paho
+    quint64 m_nextId = 1;
+    quint64 m_connectRequestId = 0; // the user's connect future, 0 once finished
+    quint64 m_disconnectRequestId = 0;
+    bool m_disconnectAfterConnect = false;
+    bool m_everConnected = false;
+    int m_uriIndex = 0;
+    int m_failedAttemptsInCycle = 0;
+    int m_backoffStep = 0;
+    QTimer m_reconnectTimer;
+    QTimer m_timeoutTimer;
+    QTimer m_disconnectGuard;
+    QElapsedTimer m_clock;
+    std::multimap<qint64, quint64> m_deadlines;
+    QSet<int> m_restoredTokens;
+    Internal::NoDelayTracker m_noDelay;
+
+    // Subscriptions the user holds (filter -> options), replayed when a session is lost.
+    QList<QPair<QString, SubscribeOptions>> m_subscriptions;
+
+    std::vector<Handler> m_handlers;
+    Client::HandlerId m_nextHandlerId = 1;
+    int m_dispatchDepth = 0;
+    bool m_handlersNeedCompaction = false;
+    bool m_statisticsPending = false;
+    bool m_shuttingDown = false;
+    std::shared_ptr<bool> m_alive = std::make_shared<bool>(true);
+};
+
+} // namespace QPaho
+
+#endif // QPAHO_CLIENT_P_H

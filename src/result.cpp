@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
+#include "result_p.h"
+
+#include <QtCore/QDebug>
+
+namespace QPaho {
+
+Result::Result() : d(new ResultData) {}
+
+Result::Result(Error error, const QString &errorString, int pahoCode, int reasonCode)
+    : d(new ResultData)
+{
+    d->error = error;
+    d->errorString = errorString;
+    d->pahoCode = pahoCode;
+    d->reasonCode = reasonCode;
+}
+
+Result::Result(const Result &other) = default;
+Result::Result(Result &&other) noexcept = default;
+Result &Result::operator=(const Result &other) = default;
+Result &Result::operator=(Result &&other) noexcept = default;
+Result::~Result() = default;
+
+bool Result::isOk() const
+{
+    return d->error == Error::NoError;
+}
+Error Result::error() const
+{
+    return d->error;
+}
+QString Result::errorString() const
+{
+    return d->errorString;
+}
+int Result::pahoCode() const
+{
+    return d->pahoCode;
+}
+int Result::reasonCode() const
+{
+    return d->reasonCode;
+}
+QString Result::reasonString() const
+{
+    return d->properties.reasonString().value_or(QString());
+}
+Properties Result::properties() const
+{
+    return d->properties;
+}
+
+bool ConnectResult::sessionPresent() const
+{
+    return d->sessionPresent;
+}
+ProtocolVersion ConnectResult::protocolVersion() const
+{
+    return d->protocolVersion;
+}
+QString ConnectResult::serverUri() const
+{
+    return d->serverUri;
+}
+QString ConnectResult::clientId() const
+{
+    return d->clientId;
+}
+
+QStringList SubscribeResult::filters() const
+{
+    return d->filters;
+}
+QList<int> SubscribeResult::reasonCodes() const
+{
+    return d->reasonCodes;
+}
+int SubscribeResult::grantedQos() const
+{
+    if (d->reasonCodes.isEmpty())
+        return -1;
+    const int code = d->reasonCodes.constFirst();
+    return code <= 2 ? code : -1;
+}
+
+int PublishResult::messageId() const
+{
+    return d->messageId;
+}
+QString PublishResult::topic() const
+{
+    return d->topic;
+}
+
+QDebug operator<<(QDebug debug, const Result &result)
+{
+    QDebugStateSaver saver(debug);
+    if (result.isOk())
+        debug.nospace() << "Result(ok)";
+    else
+        debug.nospace() << "Result(" << result.error() << ": " << result.errorString() << ')';
+    return debug;
+}
+
+} // namespace QPaho
