@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
+// Shared helpers for the QPaho suites: waiting on futures without blocking the event loop.
+#pragma once
+
+#include "common/brokerfixture.h"
+
+#include <QPaho/QPaho>
+
+#include <QtCore/QFuture>
+#include <QtTest/QTest>
+
+namespace QPahoTest {
+
+// Spins the event loop until `future` finishes or timeoutMs passes. Never calls
+// waitForFinished(): QPaho completes its futures on this thread's event loop.
+template<typename T>
+bool waitForFuture(const QFuture<T> &future, int timeoutMs = 10000)
+{
+    return waitUntil([&future] { return future.isFinished(); }, timeoutMs);
+}
+
+// The result of a finished QPaho future. QPaho futures are never canceled; if one is,
+// this returns a result that says so (so a test fails with a message, not a crash).
+template<typename T>
+T resultOf(const QFuture<T> &future)
+{
+    if (!future.isFinished())
+        return T(QPaho::Result(QPaho::Error::Timeout, QStringLiteral("test: future not finished")));
+    if (future.isCanceled() || future.resultCount() != 1)
+        return T(QPaho::Result(QPaho::Error::PahoError,
+                               QStringLiteral("test: future canceled or without exactly one result")));
+    return future.result();
+}
+template<>
+inline QPaho::Result resultOf(const QFuture<QPaho::Result> &future)
+{
+    if (!future.isFinished())
+        return QPaho::Result(QPaho::Error::Timeout, QStringLiteral("test: future not finished"));
+    if (future.isCanceled() || future.resultCount() != 1)
+        return QPaho::Result(QPaho::Error::PahoError,
+                             QStringLiteral("test: future canceled or without exactly one result"));
+    return future.result();
+}
+
+// Waits for `future` and returns its result (see resultOf()).
+template<typename T>
+T await(const QFuture<T> &future, int timeoutMs = 10000)
+{
+    waitForFuture(future, timeoutMs);
+    return resultOf(future);
+}
+
+} // namespace QPahoTest
+
+// QVERIFY2 with the result's error string in the failure message.
+#define QPAHO_VERIFY_OK(expr)                                                                      \
+    do {                                                                                           \
+        const auto qpahoResult_ = (expr);                                                          \
+        QVERIFY2(qpahoResult_.isOk(), qPrintable(qpahoResult_.errorString()));                     \
+    } while (false)
