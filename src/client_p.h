@@ -155,6 +155,7 @@ private:
 
     std::unordered_map<quint64, Request> m_requests;
     std::deque<quint64> m_outbound; // QPaho's own ordered queue, not yet handed to paho
+    int m_inFlightAcked = 0; // QoS 1/2 publishes handed to paho and not finished
     quint64 m_nextId = 1;
     quint64 m_connectRequestId = 0; // the user's connect future, 0 once finished
     quint64 m_disconnectRequestId = 0;

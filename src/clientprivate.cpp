@@ -202,6 +202,8 @@ void ClientPrivate::finishRequest(quint64 id, const Result &result)
     if (request.handedToPaho) {
         --inFlightCount;
         inFlightBytes -= request.bytes;
+        if (request.kind == RequestKind::Publish && request.message.qos() > 0)
+            --m_inFlightAcked;
     }
     if (request.kind == RequestKind::Publish && result.isOk())
         ++messagesSent;
@@ -704,6 +706,8 @@ void ClientPrivate::handleConnectFailure(const BridgeEvent &event)
     int reason = 0;
     if (v5 && event.code == 0 && event.reasonCode >= 0x80)
         reason = event.reasonCode;
+    else if (v5 && event.code >= 0x80 && event.code <= 0xFF)
+        reason = event.code; // paho passes a refusing v5 CONNACK's reason code as the code
     else if (!v5 && event.code >= 1 && event.code <= 5)
         reason = event.code;
     if (reason) {
@@ -1172,8 +1176,18 @@ void ClientPrivate::pump()
         return;
     const int maxCount = options.maxOutstandingRequests();
     const qint64 maxBytes = options.maxOutstandingBytes();
+    // QoS 1/2 publishes beyond paho's in-flight window (maxInflight, clamped by an MQTT 5
+    // broker's Receive Maximum) would wait in paho's queue, where the send thread looks
+    // again only once a second (notes §4): keep them in QPaho's queue instead.
+    int ackWindow = options.maxInflight();
+    if (isMqtt5()) {
+        if (const auto receiveMaximum = lastConnect.properties().receiveMaximum())
+            ackWindow = std::min(ackWindow, int(*receiveMaximum));
+    }
     const auto alive = m_alive;
-    while (!m_outbound.empty() && inFlightCount < maxCount) {
+    // While offline with persistence, hand paho every publish (it writes them to disk);
+    // the budgets only matter for throughput on a live connection.
+    while (!m_outbound.empty() && (persistentOffline || inFlightCount < maxCount)) {
         const quint64 id = m_outbound.front();
         auto it = m_requests.find(id);
         if (it == m_requests.end()) {
@@ -1186,7 +1200,10 @@ void ClientPrivate::pump()
             break;
         // The byte budget: one publish is always allowed, so a payload above the budget
         // still goes out alone (paho collapses with several large ones queued, issue 7).
-        if (inFlightCount > 0 && inFlightBytes + request.bytes > maxBytes)
+        if (!persistentOffline && inFlightCount > 0 && inFlightBytes + request.bytes > maxBytes)
+            break;
+        if (!persistentOffline && request.kind == RequestKind::Publish
+            && request.message.qos() > 0 && m_inFlightAcked >= ackWindow)
             break;
         m_outbound.pop_front();
         request.queued = false;
@@ -1208,6 +1225,8 @@ void ClientPrivate::handToPaho(quint64 id, Request &request)
     request.handedToPaho = true;
     ++inFlightCount;
     inFlightBytes += request.bytes;
+    if (request.kind == RequestKind::Publish && request.message.qos() > 0)
+        ++m_inFlightAcked;
 
     switch (request.kind) {
     case RequestKind::Publish: {

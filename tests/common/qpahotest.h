@@ -28,7 +28,7 @@ T resultOf(const QFuture<T> &future)
         return T(QPaho::Result(QPaho::Error::Timeout, QStringLiteral("test: future not finished")));
     if (future.isCanceled() || future.resultCount() != 1)
         return T(QPaho::Result(QPaho::Error::PahoError,
-                               QStringLiteral("test: future canceled or without exactly one result")));
+            QStringLiteral("test: future canceled or without exactly one result")));
     return future.result();
 }
 template<>
@@ -38,7 +38,7 @@ inline QPaho::Result resultOf(const QFuture<QPaho::Result> &future)
         return QPaho::Result(QPaho::Error::Timeout, QStringLiteral("test: future not finished"));
     if (future.isCanceled() || future.resultCount() != 1)
         return QPaho::Result(QPaho::Error::PahoError,
-                             QStringLiteral("test: future canceled or without exactly one result"));
+            QStringLiteral("test: future canceled or without exactly one result"));
     return future.result();
 }
 
