@@ -24,7 +24,7 @@ QString failureText(const char *message, int code)
 
 } // namespace
 
-Bridge::Bridge(QObject *receiver) : m_receiver(receiver) {}
+Bridge::Bridge(QObject *receiver) : m_receiver(receiver) { }
 
 Bridge::~Bridge()
 {
@@ -154,7 +154,7 @@ void Bridge::finishContext(Context *context, BridgeEvent &&event)
 void Bridge::installClientCallbacks(MQTTAsync handle, bool wantDeliveryComplete)
 {
     MQTTAsync_setCallbacks(handle, this, &Bridge::onConnectionLost, &Bridge::onMessageArrived,
-                           wantDeliveryComplete ? &Bridge::onDeliveryComplete : nullptr);
+        wantDeliveryComplete ? &Bridge::onDeliveryComplete : nullptr);
     MQTTAsync_setDisconnected(handle, this, &Bridge::onDisconnected);
 }
 
@@ -182,8 +182,7 @@ void Bridge::setCallbacks(MQTTAsync_responseOptions &options, Context *context, 
     }
 }
 
-void Bridge::setCallbacks(MQTTAsync_disconnectOptions &options, Context *context,
-                          bool mqtt5) const
+void Bridge::setCallbacks(MQTTAsync_disconnectOptions &options, Context *context, bool mqtt5) const
 {
     options.context = context;
     if (mqtt5) {
@@ -299,8 +298,8 @@ void Bridge::onFailure5(void *context, MQTTAsync_failureData5 *data)
     c->bridge->finishContext(c, std::move(e));
 }
 
-int Bridge::onMessageArrived(void *context, char *topicName, int topicLen,
-                             MQTTAsync_message *message)
+int Bridge::onMessageArrived(
+    void *context, char *topicName, int topicLen, MQTTAsync_message *message)
 {
     auto *bridge = static_cast<Bridge *>(context);
     // topicLen is strlen for direct deliveries and 0 for redeliveries (notes §1).
@@ -341,8 +340,8 @@ void Bridge::onConnectionLost(void *context, char *cause)
     bridge->push(std::move(e));
 }
 
-void Bridge::onDisconnected(void *context, MQTTProperties *properties,
-                            enum MQTTReasonCodes reasonCode)
+void Bridge::onDisconnected(
+    void *context, MQTTProperties *properties, enum MQTTReasonCodes reasonCode)
 {
     auto *bridge = static_cast<Bridge *>(context);
     BridgeEvent e;

@@ -117,11 +117,11 @@ public:
     static void onSuccess5(void *context, MQTTAsync_successData5 *data);
     static void onFailure3(void *context, MQTTAsync_failureData *data);
     static void onFailure5(void *context, MQTTAsync_failureData5 *data);
-    static int onMessageArrived(void *context, char *topicName, int topicLen,
-                                MQTTAsync_message *message);
+    static int onMessageArrived(
+        void *context, char *topicName, int topicLen, MQTTAsync_message *message);
     static void onConnectionLost(void *context, char *cause);
-    static void onDisconnected(void *context, MQTTProperties *properties,
-                               enum MQTTReasonCodes reasonCode);
+    static void onDisconnected(
+        void *context, MQTTProperties *properties, enum MQTTReasonCodes reasonCode);
     static void onDeliveryComplete(void *context, MQTTAsync_token token);
 
 private:

@@ -117,8 +117,8 @@ QFuture<SubscribeResult> Client::subscribe(const QString &filter, const Subscrib
     return d->subscribe({ { filter, options } });
 }
 
-QFuture<SubscribeResult>
-Client::subscribe(const QList<QPair<QString, SubscribeOptions>> &subscriptions)
+QFuture<SubscribeResult> Client::subscribe(
+    const QList<QPair<QString, SubscribeOptions>> &subscriptions)
 {
     Q_D(Client);
     return d->subscribe(subscriptions);
@@ -136,8 +136,8 @@ QFuture<Result> Client::unsubscribe(const QStringList &filters, const Properties
     return d->unsubscribe(filters, properties);
 }
 
-QFuture<PublishResult> Client::publish(const QString &topic, const QByteArray &payload, int qos,
-                                       bool retain)
+QFuture<PublishResult> Client::publish(
+    const QString &topic, const QByteArray &payload, int qos, bool retain)
 {
     return publish(Message(topic, payload, qos, retain));
 }
@@ -148,8 +148,8 @@ QFuture<PublishResult> Client::publish(const Message &message)
     return d->publish(message);
 }
 
-Client::HandlerId Client::addMessageHandlerImpl(const QString &filter, const QObject *context,
-                                                std::function<void(const Message &)> handler)
+Client::HandlerId Client::addMessageHandlerImpl(
+    const QString &filter, const QObject *context, std::function<void(const Message &)> handler)
 {
     Q_D(Client);
     return d->addHandler(filter, context, std::move(handler));

@@ -37,7 +37,7 @@ class ClientPrivate : public QObject
 public:
     using RequestKind = Internal::RequestKind;
     using AnyPromise = std::variant<QPromise<Result>, QPromise<ConnectResult>,
-                                    QPromise<SubscribeResult>, QPromise<PublishResult>>;
+        QPromise<SubscribeResult>, QPromise<PublishResult>>;
 
     /*! One outstanding request (future) of the user or an internal one. */
     struct Request
@@ -65,7 +65,7 @@ public:
     QFuture<Result> unsubscribe(const QStringList &filters, const Properties &properties);
     QFuture<PublishResult> publish(const Message &message);
     Client::HandlerId addHandler(const QString &filter, const QObject *context,
-                                 std::function<void(const Message &)> handler);
+        std::function<void(const Message &)> handler);
     bool removeHandler(Client::HandlerId id);
     int removeHandlers(const QString &filter);
 
@@ -110,8 +110,8 @@ private:
 
     void finishRequest(quint64 id, const Result &result);
     void completePromise(Request &request, const Result &result);
-    void failRequests(const std::function<bool(const Request &)> &which, Error error,
-                      const QString &text);
+    void failRequests(
+        const std::function<bool(const Request &)> &which, Error error, const QString &text);
     Result validateConnect(const ConnectOptions &options) const;
     Result checkCanQueue() const;
     Result enqueue(quint64 id);
@@ -145,8 +145,8 @@ private:
     // Strings referenced by the paho connect options (paho stores httpHeaders by pointer).
     struct ConnectStrings
     {
-        QByteArray username, password, willTopic, willPayload, caFile, caPath, certFile,
-                keyFile, keyPassword, ciphers, alpn, httpProxy, httpsProxy;
+        QByteArray username, password, willTopic, willPayload, caFile, caPath, certFile, keyFile,
+            keyPassword, ciphers, alpn, httpProxy, httpsProxy;
         QList<QByteArray> uris;
         std::vector<const char *> uriPointers;
         QList<QPair<QByteArray, QByteArray>> headers;

@@ -78,7 +78,8 @@ QString connackText(int code)
 QString reasonText(int reasonCode)
 {
     const char *name = MQTTReasonCode_toString(MQTTReasonCodes(reasonCode));
-    return name ? QString::fromUtf8(name) : QStringLiteral("reason code 0x%1").arg(reasonCode, 0, 16);
+    return name ? QString::fromUtf8(name)
+                : QStringLiteral("reason code 0x%1").arg(reasonCode, 0, 16);
 }
 
 // Whether a refusal is final: retrying with the same credentials will not help.
@@ -87,13 +88,13 @@ bool isPermanentRefusal(int reasonCode, bool mqtt5)
     if (!mqtt5)
         return reasonCode == 1 || reasonCode == 2 || reasonCode == 4 || reasonCode == 5;
     return reasonCode >= 0x80 && reasonCode != 0x88 /* server unavailable */
-            && reasonCode != 0x89 /* server busy */ && reasonCode != 0x97 /* quota */;
+        && reasonCode != 0x89 /* server busy */ && reasonCode != 0x97 /* quota */;
 }
 
 QString generateClientId()
 {
-    return QStringLiteral("qpaho-%1").arg(QRandomGenerator::global()->generate64(), 16, 16,
-                                          QLatin1Char('0'));
+    return QStringLiteral("qpaho-%1")
+        .arg(QRandomGenerator::global()->generate64(), 16, 16, QLatin1Char('0'));
 }
 
 } // namespace
@@ -161,19 +162,19 @@ void ClientPrivate::completePromise(Request &request, const Result &result)
     if (!request.promise)
         return;
     std::visit(
-            [&result](auto &promise) {
-                using P = std::decay_t<decltype(promise)>;
-                if constexpr (std::is_same_v<P, QPromise<Result>>)
-                    promise.addResult(result);
-                else if constexpr (std::is_same_v<P, QPromise<ConnectResult>>)
-                    promise.addResult(ConnectResult(result));
-                else if constexpr (std::is_same_v<P, QPromise<SubscribeResult>>)
-                    promise.addResult(SubscribeResult(result));
-                else
-                    promise.addResult(PublishResult(result));
-                promise.finish();
-            },
-            *request.promise);
+        [&result](auto &promise) {
+            using P = std::decay_t<decltype(promise)>;
+            if constexpr (std::is_same_v<P, QPromise<Result>>)
+                promise.addResult(result);
+            else if constexpr (std::is_same_v<P, QPromise<ConnectResult>>)
+                promise.addResult(ConnectResult(result));
+            else if constexpr (std::is_same_v<P, QPromise<SubscribeResult>>)
+                promise.addResult(SubscribeResult(result));
+            else
+                promise.addResult(PublishResult(result));
+            promise.finish();
+        },
+        *request.promise);
 }
 
 void ClientPrivate::finishRequest(quint64 id, const Result &result)
@@ -211,8 +212,8 @@ void ClientPrivate::finishRequest(quint64 id, const Result &result)
     completePromise(request, result);
 }
 
-void ClientPrivate::failRequests(const std::function<bool(const Request &)> &which, Error error,
-                                 const QString &text)
+void ClientPrivate::failRequests(
+    const std::function<bool(const Request &)> &which, Error error, const QString &text)
 {
     std::vector<quint64> ids;
     for (const auto &[id, request] : m_requests) {
@@ -282,13 +283,13 @@ void ClientPrivate::markStatisticsChanged()
     // Coalesce: at most one statisticsChanged() per event-loop pass, never from inside
     // a call the user is making.
     QMetaObject::invokeMethod(
-            this,
-            [this] {
-                m_statisticsPending = false;
-                if (!m_shuttingDown)
-                    Q_EMIT q_ptr->statisticsChanged();
-            },
-            Qt::QueuedConnection);
+        this,
+        [this] {
+            m_statisticsPending = false;
+            if (!m_shuttingDown)
+                Q_EMIT q_ptr->statisticsChanged();
+        },
+        Qt::QueuedConnection);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -355,12 +356,12 @@ Result ClientPrivate::validateConnect(const ConnectOptions &o) const
 QFuture<ConnectResult> ClientPrivate::connectToHost(const ConnectOptions &newOptions)
 {
     if (m_shuttingDown)
-        return finished(ConnectResult(Result(Error::ClientDestroyed,
-                                             QStringLiteral("the client is being destroyed"))));
+        return finished(ConnectResult(
+            Result(Error::ClientDestroyed, QStringLiteral("the client is being destroyed"))));
     if (state != Client::State::Disconnected) {
         const QString text = state == Client::State::Connected
-                ? QStringLiteral("already connected")
-                : QStringLiteral("a connection attempt is already under way");
+            ? QStringLiteral("already connected")
+            : QStringLiteral("a connection attempt is already under way");
         return finished(ConnectResult(Result(Error::InvalidState, text)));
     }
     const Result check = validateConnect(newOptions);
@@ -385,10 +386,9 @@ QFuture<ConnectResult> ClientPrivate::connectToHost(const ConnectOptions &newOpt
         Q_EMIT q_ptr->clientIdChanged(clientId);
 
     if (!ensureHandle()) {
-        return finished(ConnectResult(
-                Result(Error::InvalidArgument,
-                       QStringLiteral("paho could not create a client for %1")
-                               .arg(options.serverUris().join(QLatin1String(", "))))));
+        return finished(ConnectResult(Result(Error::InvalidArgument,
+            QStringLiteral("paho could not create a client for %1")
+                .arg(options.serverUris().join(QLatin1String(", "))))));
     }
 
     Request request;
@@ -405,8 +405,8 @@ bool ClientPrivate::ensureHandle()
 {
     const QStringList uris = options.serverUris();
     const QString key = uris.join(QLatin1Char('\n')) + QLatin1Char('\n') + clientId
-            + QLatin1Char('\n') + QString::number(int(protocolVersion)) + QLatin1Char('\n')
-            + options.persistenceDirectory();
+        + QLatin1Char('\n') + QString::number(int(protocolVersion)) + QLatin1Char('\n')
+        + options.persistenceDirectory();
     if (m_handle && key == m_handleKey)
         return true;
     destroyHandle();
@@ -423,8 +423,8 @@ bool ClientPrivate::ensureHandle()
     create.allowDisconnectedSendAtAnyTime = persistent ? 1 : 0;
     // Never let paho evict silently (deleteOldestMessages) or refuse with -12 below
     // what QPaho may hand it.
-    create.maxBufferedMessages =
-            std::max(options.maxOutstandingRequests(), options.maxQueuedRequests()) + 16;
+    create.maxBufferedMessages
+        = std::max(options.maxOutstandingRequests(), options.maxQueuedRequests()) + 16;
     create.deleteOldestMessages = 0;
     create.restoreMessages = 1;
     create.persistQoS0 = 0;
@@ -439,8 +439,8 @@ bool ClientPrivate::ensureHandle()
     }
     const QByteArray uri = uris.constFirst().toUtf8();
     const QByteArray id = clientId.toUtf8();
-    const int rc = MQTTAsync_createWithOptions(&m_handle, uri.constData(), id.constData(),
-                                               persistenceType, persistenceContext, &create);
+    const int rc = MQTTAsync_createWithOptions(
+        &m_handle, uri.constData(), id.constData(), persistenceType, persistenceContext, &create);
     if (rc != MQTTASYNC_SUCCESS) {
         qCWarning(lcClient) << "MQTTAsync_create failed:" << pahoText(rc);
         m_handle = nullptr;
@@ -449,7 +449,7 @@ bool ClientPrivate::ensureHandle()
     installPahoTrace();
     m_handleKey = key;
     m_bridge->setInboundLimit(options.maxPendingMessages(),
-                              options.inboundOverflowPolicy() == OverflowPolicy::DropOldest);
+        options.inboundOverflowPolicy() == OverflowPolicy::DropOldest);
     m_bridge->installClientCallbacks(m_handle, persistent);
     m_restoredTokens.clear();
     if (persistent) {
@@ -494,7 +494,7 @@ bool ClientPrivate::startConnectAttempt()
     const QString uri = uris.at(m_uriIndex);
     const bool webSocket = uri.startsWith(QLatin1String("ws"));
     const bool tls = uri.startsWith(QLatin1String("ssl")) || uri.startsWith(QLatin1String("mqtts"))
-            || uri.startsWith(QLatin1String("wss"));
+        || uri.startsWith(QLatin1String("wss"));
 
     MQTTAsync_connectOptions co;
     if (v5) {
@@ -712,19 +712,18 @@ void ClientPrivate::handleConnectFailure(const BridgeEvent &event)
         reason = event.code;
     if (reason) {
         result = Result(Error::ConnectionRefused,
-                        QStringLiteral("the broker refused the connection: %1")
-                                .arg(v5 ? reasonText(reason) : connackText(reason)),
-                        event.code, reason);
+            QStringLiteral("the broker refused the connection: %1")
+                .arg(v5 ? reasonText(reason) : connackText(reason)),
+            event.code, reason);
         if (event.properties)
             ResultAccess::data(result).properties = *event.properties;
     } else {
         QString text = event.text.isEmpty() ? pahoText(event.code) : event.text;
         const Error error = text.contains(QLatin1String("timeout"), Qt::CaseInsensitive)
-                ? Error::Timeout
-                : Error::ConnectionFailed;
-        result = Result(error,
-                        QStringLiteral("could not connect to %1: %2").arg(serverUri, text),
-                        event.code);
+            ? Error::Timeout
+            : Error::ConnectionFailed;
+        result = Result(
+            error, QStringLiteral("could not connect to %1: %2").arg(serverUri, text), event.code);
     }
     qCInfo(lcClient) << "connect attempt failed:" << result.errorString();
 
@@ -747,7 +746,7 @@ void ClientPrivate::handleConnectFailure(const BridgeEvent &event)
     }
     // Give up: nothing queued can be sent.
     failRequests([](const Request &r) { return r.queued; }, Error::NotConnected,
-                 QStringLiteral("the connection could not be established"));
+        QStringLiteral("the connection could not be established"));
     if (!*alive)
         return;
     setState(Client::State::Disconnected);
@@ -765,8 +764,8 @@ void ClientPrivate::scheduleReconnect()
     int delay = 0;
     // Fail over to the next server at once; back off only after the whole list failed.
     if (m_failedAttemptsInCycle >= int(uris.size()) || m_failedAttemptsInCycle == 0) {
-        const double base = std::max(1, options.minRetryInterval())
-                * std::pow(2.0, std::min(m_backoffStep, 20));
+        const double base
+            = std::max(1, options.minRetryInterval()) * std::pow(2.0, std::min(m_backoffStep, 20));
         const double capped = std::min(base, double(std::max(1, options.maxRetryInterval())));
         // Full jitter in [capped/2, capped]: clients that lost the same broker spread out.
         delay = int(capped / 2 + QRandomGenerator::global()->bounded(capped / 2));
@@ -822,12 +821,11 @@ void ClientPrivate::handleConnectionDown(const Result &reason, bool lostUnexpect
     // paho never re-sends a SUBSCRIBE/UNSUBSCRIBE in flight at loss (notes §2): its
     // outcome is unknown, so finish it now.
     failRequests(
-            [](const Request &r) {
-                return r.handedToPaho
-                        && (r.kind == RequestKind::Subscribe || r.kind == RequestKind::Unsubscribe);
-            },
-            Error::ConnectionLost,
-            QStringLiteral("the connection was lost; the outcome is unknown"));
+        [](const Request &r) {
+            return r.handedToPaho
+                && (r.kind == RequestKind::Subscribe || r.kind == RequestKind::Unsubscribe);
+        },
+        Error::ConnectionLost, QStringLiteral("the connection was lost; the outcome is unknown"));
     if (!*alive)
         return;
     if (options.automaticReconnect()) {
@@ -842,7 +840,7 @@ void ClientPrivate::handleConnectionDown(const Result &reason, bool lostUnexpect
         return;
     }
     failRequests([](const Request &r) { return r.kind != RequestKind::Connect; },
-                 Error::ConnectionLost, QStringLiteral("the connection was lost"));
+        Error::ConnectionLost, QStringLiteral("the connection was lost"));
     if (!*alive)
         return;
     setState(Client::State::Disconnected);
@@ -854,17 +852,18 @@ void ClientPrivate::handleConnectionDown(const Result &reason, bool lostUnexpect
 QFuture<Result> ClientPrivate::disconnectFromHost(int reasonCode, const Properties &properties)
 {
     if (m_shuttingDown)
-        return finished(Result(Error::ClientDestroyed, QStringLiteral("the client is being destroyed")));
+        return finished(
+            Result(Error::ClientDestroyed, QStringLiteral("the client is being destroyed")));
     if (!isMqtt5() && (reasonCode != 0 || !properties.isEmpty()))
         return finished(Result(Error::Unsupported,
-                               QStringLiteral("a DISCONNECT reason code or properties need MQTT 5")));
+            QStringLiteral("a DISCONNECT reason code or properties need MQTT 5")));
     if (isMqtt5()) {
         const QString error = validateProperties(properties, PacketKind::Disconnect);
         if (!error.isEmpty())
             return finished(Result(Error::InvalidArgument, error));
         if (reasonCode < 0 || reasonCode > 0xFF)
-            return finished(Result(Error::InvalidArgument,
-                                   QStringLiteral("reason code must be 0..255")));
+            return finished(
+                Result(Error::InvalidArgument, QStringLiteral("reason code must be 0..255")));
     }
     switch (state) {
     case Client::State::Disconnected:
@@ -894,7 +893,7 @@ QFuture<Result> ClientPrivate::disconnectFromHost(int reasonCode, const Properti
         m_reconnectTimer.stop();
         const auto alive = m_alive;
         failRequests([](const Request &r) { return r.kind != RequestKind::Disconnect; },
-                     Error::Disconnected, QStringLiteral("disconnectFromHost() was called"));
+            Error::Disconnected, QStringLiteral("disconnectFromHost() was called"));
         if (!*alive)
             return future;
         // The handle may still hold a connect attempt or re-sendable publishes: close it.
@@ -914,7 +913,7 @@ void ClientPrivate::startDisconnect(quint64 id)
         return;
     // What QPaho has not handed to paho yet will not be sent.
     failRequests([](const Request &r) { return r.queued; }, Error::Disconnected,
-                 QStringLiteral("disconnectFromHost() was called before the request was sent"));
+        QStringLiteral("disconnectFromHost() was called before the request was sent"));
     if (!*alive)
         return;
     auto it = m_requests.find(id);
@@ -957,10 +956,10 @@ void ClientPrivate::finishDisconnect(const Result &reason)
     m_noDelay.reset();
     // Whatever paho still holds is not going to complete in this connection.
     failRequests(
-            [](const Request &r) {
-                return r.kind != RequestKind::Disconnect && r.kind != RequestKind::Connect;
-            },
-            Error::Disconnected, QStringLiteral("disconnectFromHost() was called"));
+        [](const Request &r) {
+            return r.kind != RequestKind::Disconnect && r.kind != RequestKind::Connect;
+        },
+        Error::Disconnected, QStringLiteral("disconnectFromHost() was called"));
     if (!*alive)
         return;
     setState(Client::State::Disconnected);
@@ -986,8 +985,8 @@ Result ClientPrivate::checkCanQueue() const
     case Client::State::Reconnecting:
         if (options.offlineBuffering())
             return Result();
-        return Result(Error::NotConnected,
-                      QStringLiteral("not connected yet, and offline buffering is off"));
+        return Result(
+            Error::NotConnected, QStringLiteral("not connected yet, and offline buffering is off"));
     case Client::State::Disconnecting:
         return Result(Error::NotConnected, QStringLiteral("the client is disconnecting"));
     case Client::State::Disconnected:
@@ -1002,10 +1001,10 @@ Result ClientPrivate::enqueue(quint64 id)
     if (bound > 0 && int(m_outbound.size()) >= bound) {
         if (options.queueOverflowPolicy() == OverflowPolicy::RejectNewest)
             return Result(Error::BufferFull,
-                          QStringLiteral("the outbound queue is full (%1 requests)").arg(bound));
+                QStringLiteral("the outbound queue is full (%1 requests)").arg(bound));
         const quint64 oldest = m_outbound.front();
-        finishRequest(oldest, Result(Error::BufferFull,
-                                     QStringLiteral("dropped from the full outbound queue")));
+        finishRequest(oldest,
+            Result(Error::BufferFull, QStringLiteral("dropped from the full outbound queue")));
     }
     m_requests[id].queued = true;
     m_outbound.push_back(id);
@@ -1013,10 +1012,11 @@ Result ClientPrivate::enqueue(quint64 id)
     return Result();
 }
 
-QFuture<SubscribeResult>
-ClientPrivate::subscribe(const QList<QPair<QString, SubscribeOptions>> &subs)
+QFuture<SubscribeResult> ClientPrivate::subscribe(
+    const QList<QPair<QString, SubscribeOptions>> &subs)
 {
-    const auto fail = [](Error e, const QString &t) { return finished(SubscribeResult(Result(e, t))); };
+    const auto fail
+        = [](Error e, const QString &t) { return finished(SubscribeResult(Result(e, t))); };
     if (m_shuttingDown)
         return fail(Error::ClientDestroyed, QStringLiteral("the client is being destroyed"));
     if (subs.isEmpty())
@@ -1027,18 +1027,18 @@ ClientPrivate::subscribe(const QList<QPair<QString, SubscribeOptions>> &subs)
             return fail(Error::InvalidArgument, error);
         if (opts.qos() < 0 || opts.qos() > 2)
             return fail(Error::InvalidArgument,
-                        QStringLiteral("QoS must be 0, 1 or 2, not %1").arg(opts.qos()));
+                QStringLiteral("QoS must be 0, 1 or 2, not %1").arg(opts.qos()));
         if (state != Client::State::Disconnected && !isMqtt5()) {
             if (opts.needsMqtt5())
                 return fail(Error::Unsupported,
-                            QStringLiteral("subscribe options or properties need MQTT 5"));
+                    QStringLiteral("subscribe options or properties need MQTT 5"));
             if (Topic::isSharedSubscription(filter))
                 return fail(Error::Unsupported,
-                            QStringLiteral("shared subscriptions ($share/...) need MQTT 5"));
+                    QStringLiteral("shared subscriptions ($share/...) need MQTT 5"));
         }
         if (opts.noLocal() && Topic::isSharedSubscription(filter))
             return fail(Error::InvalidArgument,
-                        QStringLiteral("no-local is not allowed on a shared subscription"));
+                QStringLiteral("no-local is not allowed on a shared subscription"));
         if (isMqtt5()) {
             const QString perror = validateProperties(opts.properties(), PacketKind::Subscribe);
             if (!perror.isEmpty())
@@ -1068,7 +1068,8 @@ ClientPrivate::subscribe(const QList<QPair<QString, SubscribeOptions>> &subs)
 QFuture<Result> ClientPrivate::unsubscribe(const QStringList &filters, const Properties &properties)
 {
     if (m_shuttingDown)
-        return finished(Result(Error::ClientDestroyed, QStringLiteral("the client is being destroyed")));
+        return finished(
+            Result(Error::ClientDestroyed, QStringLiteral("the client is being destroyed")));
     if (filters.isEmpty())
         return finished(Result(Error::InvalidArgument, QStringLiteral("no filter given")));
     for (const QString &filter : filters) {
@@ -1078,8 +1079,8 @@ QFuture<Result> ClientPrivate::unsubscribe(const QStringList &filters, const Pro
     }
     if (!properties.isEmpty()) {
         if (!isMqtt5())
-            return finished(Result(Error::Unsupported,
-                                   QStringLiteral("UNSUBSCRIBE properties need MQTT 5")));
+            return finished(
+                Result(Error::Unsupported, QStringLiteral("UNSUBSCRIBE properties need MQTT 5")));
         const QString error = validateProperties(properties, PacketKind::Unsubscribe);
         if (!error.isEmpty())
             return finished(Result(Error::InvalidArgument, error));
@@ -1108,7 +1109,8 @@ QFuture<Result> ClientPrivate::unsubscribe(const QStringList &filters, const Pro
 
 QFuture<PublishResult> ClientPrivate::publish(const Message &message)
 {
-    const auto fail = [](Error e, const QString &t) { return finished(PublishResult(Result(e, t))); };
+    const auto fail
+        = [](Error e, const QString &t) { return finished(PublishResult(Result(e, t))); };
     if (m_shuttingDown)
         return fail(Error::ClientDestroyed, QStringLiteral("the client is being destroyed"));
     const QString topicError = Topic::nameError(message.topic());
@@ -1116,14 +1118,14 @@ QFuture<PublishResult> ClientPrivate::publish(const Message &message)
         return fail(Error::InvalidArgument, topicError);
     if (message.qos() < 0 || message.qos() > 2)
         return fail(Error::InvalidArgument,
-                    QStringLiteral("QoS must be 0, 1 or 2, not %1").arg(message.qos()));
+            QStringLiteral("QoS must be 0, 1 or 2, not %1").arg(message.qos()));
     const qint64 topicBytes = message.topic().toUtf8().size();
     const qint64 packetBytes = message.payload().size() + topicBytes + 4;
     if (packetBytes > kMaxRemainingLength)
         return fail(Error::InvalidArgument,
-                    QStringLiteral("the message is %1 bytes; MQTT allows at most %2")
-                            .arg(packetBytes)
-                            .arg(kMaxRemainingLength));
+            QStringLiteral("the message is %1 bytes; MQTT allows at most %2")
+                .arg(packetBytes)
+                .arg(kMaxRemainingLength));
     const Properties props = message.properties();
     if (!props.isEmpty()) {
         if (state != Client::State::Disconnected && !isMqtt5())
@@ -1137,17 +1139,17 @@ QFuture<PublishResult> ClientPrivate::publish(const Message &message)
         const Properties connack = lastConnect.properties();
         if (const auto maxQos = connack.maximumQoS(); maxQos && quint32(message.qos()) > *maxQos)
             return fail(Error::Unsupported,
-                        QStringLiteral("the server accepts at most QoS %1").arg(*maxQos));
+                QStringLiteral("the server accepts at most QoS %1").arg(*maxQos));
         if (const auto retain = connack.retainAvailable();
             retain && !*retain && message.isRetained())
             return fail(Error::Unsupported,
-                        QStringLiteral("the server does not support retained messages"));
+                QStringLiteral("the server does not support retained messages"));
         if (const auto maxSize = connack.maximumPacketSize();
             maxSize && packetBytes + 8 > qint64(*maxSize))
             return fail(Error::InvalidArgument,
-                        QStringLiteral("the message exceeds the server's maximum packet size "
-                                       "of %1 bytes")
-                                .arg(*maxSize));
+                QStringLiteral("the message exceeds the server's maximum packet size "
+                               "of %1 bytes")
+                    .arg(*maxSize));
     }
     const Result can = checkCanQueue();
     if (!can)
@@ -1171,7 +1173,7 @@ QFuture<PublishResult> ClientPrivate::publish(const Message &message)
 void ClientPrivate::pump()
 {
     const bool persistentOffline = !options.persistenceDirectory().isEmpty()
-            && (state == Client::State::Connecting || state == Client::State::Reconnecting);
+        && (state == Client::State::Connecting || state == Client::State::Reconnecting);
     if (!m_handle || (state != Client::State::Connected && !persistentOffline))
         return;
     const int maxCount = options.maxOutstandingRequests();
@@ -1202,8 +1204,8 @@ void ClientPrivate::pump()
         // still goes out alone (paho collapses with several large ones queued, issue 7).
         if (!persistentOffline && inFlightCount > 0 && inFlightBytes + request.bytes > maxBytes)
             break;
-        if (!persistentOffline && request.kind == RequestKind::Publish
-            && request.message.qos() > 0 && m_inFlightAcked >= ackWindow)
+        if (!persistentOffline && request.kind == RequestKind::Publish && request.message.qos() > 0
+            && m_inFlightAcked >= ackWindow)
             break;
         m_outbound.pop_front();
         request.queued = false;
@@ -1278,8 +1280,8 @@ void ClientPrivate::handToPaho(quint64 id, Request &request)
             rc = MQTTAsync_subscribe(m_handle, filterPointers.front(), qos.front(), &response);
         } else {
             // Always with response options: v5 subscribeMany without them crashes (notes §3).
-            rc = MQTTAsync_subscribeMany(m_handle, int(filterPointers.size()),
-                                         filterPointers.data(), qos.data(), &response);
+            rc = MQTTAsync_subscribeMany(
+                m_handle, int(filterPointers.size()), filterPointers.data(), qos.data(), &response);
         }
         MQTTProperties_free(&props);
         break;
@@ -1299,8 +1301,8 @@ void ClientPrivate::handToPaho(quint64 id, Request &request)
         if (filterPointers.size() == 1)
             rc = MQTTAsync_unsubscribe(m_handle, filterPointers.front(), &response);
         else
-            rc = MQTTAsync_unsubscribeMany(m_handle, int(filterPointers.size()),
-                                           filterPointers.data(), &response);
+            rc = MQTTAsync_unsubscribeMany(
+                m_handle, int(filterPointers.size()), filterPointers.data(), &response);
         MQTTProperties_free(&props);
         break;
     }
@@ -1310,9 +1312,9 @@ void ClientPrivate::handToPaho(quint64 id, Request &request)
 
     if (rc != MQTTASYNC_SUCCESS) {
         m_bridge->discardContext(context);
-        finishRequest(id, Result(errorForPahoCode(rc),
-                                 QStringLiteral("paho refused the request: %1").arg(pahoText(rc)),
-                                 rc));
+        finishRequest(id,
+            Result(errorForPahoCode(rc),
+                QStringLiteral("paho refused the request: %1").arg(pahoText(rc)), rc));
         return;
     }
     markStatisticsChanged();
@@ -1353,15 +1355,14 @@ void ClientPrivate::drain()
             break;
         case BridgeEvent::Type::ConnectionLost: {
             const QString cause = event.text.isEmpty()
-                    ? QStringLiteral("the connection to %1 was lost").arg(serverUri)
-                    : event.text;
+                ? QStringLiteral("the connection to %1 was lost").arg(serverUri)
+                : event.text;
             handleConnectionDown(Result(Error::ConnectionLost, cause), true);
             break;
         }
         case BridgeEvent::Type::ServerDisconnect: {
             Result reason(Error::Disconnected,
-                          QStringLiteral("the broker disconnected: %1").arg(event.text), 0,
-                          event.reasonCode);
+                QStringLiteral("the broker disconnected: %1").arg(event.text), 0, event.reasonCode);
             if (event.properties)
                 ResultAccess::data(reason).properties = *event.properties;
             if (state == Client::State::Connected && !options.automaticReconnect()) {
@@ -1424,13 +1425,13 @@ void ClientPrivate::handleRequestEvent(BridgeEvent &event)
 
     if (success) {
         if (request.kind == RequestKind::Subscribe) {
-            const auto failed = std::find_if(d.reasonCodes.cbegin(), d.reasonCodes.cend(),
-                                             [](int c) { return c >= 0x80; });
+            const auto failed = std::find_if(
+                d.reasonCodes.cbegin(), d.reasonCodes.cend(), [](int c) { return c >= 0x80; });
             if (failed != d.reasonCodes.cend()) {
                 d.error = Error::Refused;
                 d.reasonCode = *failed;
                 d.errorString = QStringLiteral("the broker refused the subscription: %1")
-                                        .arg(reasonText(*failed));
+                                    .arg(reasonText(*failed));
             }
             // Remember what the broker granted, for a reconnect without session.
             for (qsizetype i = 0; i < request.subscriptions.size(); ++i) {
@@ -1443,24 +1444,24 @@ void ClientPrivate::handleRequestEvent(BridgeEvent &event)
                 m_subscriptions.append(sub);
             }
         } else if (request.kind == RequestKind::Unsubscribe) {
-            const auto failed = std::find_if(d.reasonCodes.cbegin(), d.reasonCodes.cend(),
-                                             [](int c) { return c >= 0x80; });
+            const auto failed = std::find_if(
+                d.reasonCodes.cbegin(), d.reasonCodes.cend(), [](int c) { return c >= 0x80; });
             if (failed != d.reasonCodes.cend()) {
                 d.error = Error::Refused;
                 d.reasonCode = *failed;
                 d.errorString = QStringLiteral("the broker refused the unsubscribe: %1")
-                                        .arg(reasonText(*failed));
+                                    .arg(reasonText(*failed));
             }
         } else if (event.reasonCode >= 0x80) {
             d.error = Error::Refused;
             d.errorString = QStringLiteral("the broker refused the publish: %1")
-                                    .arg(reasonText(event.reasonCode));
+                                .arg(reasonText(event.reasonCode));
         }
     } else if (event.code == 0) {
         // An MQTT 5 refusal (PUBACK/PUBREC/SUBACK reason >= 0x80, notes §3).
         d.error = Error::Refused;
         d.errorString = QStringLiteral("the broker refused the request: %1")
-                                .arg(reasonText(event.reasonCode));
+                            .arg(reasonText(event.reasonCode));
     } else if (event.code == MQTTASYNC_OPERATION_INCOMPLETE) {
         d.error = Error::ConnectionLost;
         d.errorString = QStringLiteral("the connection was lost before the broker confirmed it");
@@ -1477,8 +1478,8 @@ void ClientPrivate::handleRequestEvent(BridgeEvent &event)
     }
     const bool internal = !request.promise;
     if (internal && !result.isOk())
-        qCWarning(lcClient) << "restoring subscription" << request.filters << "failed:"
-                            << result.errorString();
+        qCWarning(lcClient) << "restoring subscription" << request.filters
+                            << "failed:" << result.errorString();
     finishRequest(event.requestId, result);
 }
 
@@ -1507,17 +1508,17 @@ void ClientPrivate::dispatchMessage(const Message &message)
                 return;
         } else {
             // Like a queued connection: run in the context's thread, dropped with it.
-            QMetaObject::invokeMethod(const_cast<QObject *>(h.context.data()),
-                                      [function = h.function, message] { function(message); },
-                                      Qt::QueuedConnection);
+            QMetaObject::invokeMethod(
+                const_cast<QObject *>(h.context.data()),
+                [function = h.function, message] { function(message); }, Qt::QueuedConnection);
         }
     }
     if (--m_dispatchDepth == 0 && m_handlersNeedCompaction)
         compactHandlers();
 }
 
-Client::HandlerId ClientPrivate::addHandler(const QString &filter, const QObject *context,
-                                            std::function<void(const Message &)> handler)
+Client::HandlerId ClientPrivate::addHandler(
+    const QString &filter, const QObject *context, std::function<void(const Message &)> handler)
 {
     if (!context || !handler || !Topic::isValidFilter(filter)) {
         qCWarning(lcClient) << "addMessageHandler: invalid filter or null context/handler:"
@@ -1530,8 +1531,8 @@ Client::HandlerId ClientPrivate::addHandler(const QString &filter, const QObject
     h.context = context;
     h.function = std::move(handler);
     const Client::HandlerId id = h.id;
-    h.destroyedConnection = connect(context, &QObject::destroyed, this,
-                                    [this, id] { removeHandler(id); });
+    h.destroyedConnection
+        = connect(context, &QObject::destroyed, this, [this, id] { removeHandler(id); });
     m_handlers.push_back(std::move(h));
     return id;
 }
@@ -1568,8 +1569,8 @@ void ClientPrivate::compactHandlers()
 {
     m_handlersNeedCompaction = false;
     m_handlers.erase(std::remove_if(m_handlers.begin(), m_handlers.end(),
-                                    [](const Handler &h) { return !h.active; }),
-                     m_handlers.end());
+                         [](const Handler &h) { return !h.active; }),
+        m_handlers.end());
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1590,7 +1591,7 @@ void ClientPrivate::shutdown()
     m_connectRequestId = 0;
     m_disconnectRequestId = 0;
     failRequests([](const Request &) { return true; }, Error::ClientDestroyed,
-                 QStringLiteral("the client was destroyed"));
+        QStringLiteral("the client was destroyed"));
     *m_alive = false;
     m_bridge.reset();
 }

@@ -42,7 +42,7 @@ public:
     bool offlineBuffering = true;
 };
 
-ConnectOptions::ConnectOptions() : d(new ConnectOptionsData) {}
+ConnectOptions::ConnectOptions() : d(new ConnectOptionsData) { }
 ConnectOptions::ConnectOptions(const QString &hostOrUri) : d(new ConnectOptionsData)
 {
     setServerUri(hostOrUri);
@@ -98,7 +98,7 @@ QString ConnectOptions::normalizeUri(const QString &hostOrUri)
     if (host.contains(QLatin1Char(':')))
         host = QLatin1Char('[') + host + QLatin1Char(']'); // IPv6 literal
     QString result = scheme + QLatin1String("://") + host + QLatin1Char(':')
-            + QString::number(url.port(defaultPort));
+        + QString::number(url.port(defaultPort));
     if (isWebSocket)
         result += url.path(QUrl::FullyEncoded);
     return result;

@@ -5,7 +5,7 @@
 
 namespace QPaho {
 
-Message::Message() : d(new MessageData) {}
+Message::Message() : d(new MessageData) { }
 
 Message::Message(const QString &topic, const QByteArray &payload, int qos, bool retain)
     : d(new MessageData)
@@ -82,10 +82,9 @@ void Message::setProperties(const Properties &properties)
 bool operator==(const Message &lhs, const Message &rhs)
 {
     return lhs.d == rhs.d
-            || (lhs.d->topic == rhs.d->topic && lhs.d->payload == rhs.d->payload
-                && lhs.d->qos == rhs.d->qos && lhs.d->retained == rhs.d->retained
-                && lhs.d->duplicate == rhs.d->duplicate
-                && lhs.d->properties == rhs.d->properties);
+        || (lhs.d->topic == rhs.d->topic && lhs.d->payload == rhs.d->payload
+            && lhs.d->qos == rhs.d->qos && lhs.d->retained == rhs.d->retained
+            && lhs.d->duplicate == rhs.d->duplicate && lhs.d->properties == rhs.d->properties);
 }
 
 QDebug operator<<(QDebug debug, const Message &message)

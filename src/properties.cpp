@@ -23,7 +23,7 @@ PropertiesData *sharedEmptyProperties()
 }
 } // namespace
 
-Properties::Properties() : d(sharedEmptyProperties()) {}
+Properties::Properties() : d(sharedEmptyProperties()) { }
 Properties::Properties(const Properties &other) = default;
 Properties::Properties(Properties &&other) noexcept = default;
 Properties &Properties::operator=(const Properties &other) = default;
@@ -43,7 +43,7 @@ int Properties::count() const
 bool Properties::contains(Id id) const
 {
     return std::any_of(d->entries.cbegin(), d->entries.cend(),
-                       [id](const PropertiesData::Entry &e) { return e.id == id; });
+        [id](const PropertiesData::Entry &e) { return e.id == id; });
 }
 
 QList<Properties::Id> Properties::ids() const
@@ -418,7 +418,7 @@ QString validateProperties(const Properties &properties, PacketKind kind)
             return QStringLiteral("unknown property id %1").arg(int(id));
         if (!allowedIn(id, kind))
             return QStringLiteral("property %1 is not allowed in this packet")
-                    .arg(propertyName(id));
+                .arg(propertyName(id));
         const QVariant v = properties.value(id);
         const Encoding enc = encodingOf(id);
         const quint64 n = v.toULongLong();
@@ -426,8 +426,8 @@ QString validateProperties(const Properties &properties, PacketKind kind)
             || (enc == Encoding::FourByte && n > 0xFFFFFFFFull)
             || (enc == Encoding::VarInt && (n < 1 || n > 268435455)))
             return QStringLiteral("property %1 value %2 is out of range")
-                    .arg(propertyName(id))
-                    .arg(n);
+                .arg(propertyName(id))
+                .arg(n);
         if (enc == Encoding::String && v.toString().toUtf8().size() > 65535)
             return QStringLiteral("property %1 is longer than 65535 bytes").arg(propertyName(id));
         if (enc == Encoding::Binary && v.toByteArray().size() > 65535)
@@ -513,7 +513,7 @@ Properties fromPaho(const MQTTProperties *props)
             break;
         case Encoding::Pair:
             result.addUserProperty(QString::fromUtf8(p.value.data.data, p.value.data.len),
-                                   QString::fromUtf8(p.value.value.data, p.value.value.len));
+                QString::fromUtf8(p.value.value.data, p.value.value.len));
             break;
         }
     }

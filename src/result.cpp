@@ -5,7 +5,7 @@
 
 namespace QPaho {
 
-Result::Result() : d(new ResultData) {}
+Result::Result() : d(new ResultData) { }
 
 Result::Result(Error error, const QString &errorString, int pahoCode, int reasonCode)
     : d(new ResultData)

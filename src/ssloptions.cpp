@@ -21,7 +21,7 @@ public:
     bool disableDefaultTrustStore = false;
 };
 
-SslOptions::SslOptions() : d(new SslOptionsData) {}
+SslOptions::SslOptions() : d(new SslOptionsData) { }
 SslOptions::SslOptions(const SslOptions &other) = default;
 SslOptions &SslOptions::operator=(const SslOptions &other) = default;
 SslOptions::~SslOptions() = default;

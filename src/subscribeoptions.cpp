@@ -10,13 +10,13 @@ class SubscribeOptionsData : public QSharedData
 public:
     Properties properties;
     int qos = 0;
-    SubscribeOptions::RetainHandling retainHandling =
-            SubscribeOptions::RetainHandling::SendOnSubscribe;
+    SubscribeOptions::RetainHandling retainHandling
+        = SubscribeOptions::RetainHandling::SendOnSubscribe;
     bool noLocal = false;
     bool retainAsPublished = false;
 };
 
-SubscribeOptions::SubscribeOptions() : d(new SubscribeOptionsData) {}
+SubscribeOptions::SubscribeOptions() : d(new SubscribeOptionsData) { }
 SubscribeOptions::SubscribeOptions(int qos) : d(new SubscribeOptionsData)
 {
     d->qos = qos;
@@ -68,7 +68,7 @@ void SubscribeOptions::setProperties(const Properties &properties)
 bool SubscribeOptions::needsMqtt5() const
 {
     return d->noLocal || d->retainAsPublished
-            || d->retainHandling != RetainHandling::SendOnSubscribe || !d->properties.isEmpty();
+        || d->retainHandling != RetainHandling::SendOnSubscribe || !d->properties.isEmpty();
 }
 
 } // namespace QPaho

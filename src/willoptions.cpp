@@ -15,7 +15,7 @@ public:
     bool retained = false;
 };
 
-WillOptions::WillOptions() : d(new WillOptionsData) {}
+WillOptions::WillOptions() : d(new WillOptionsData) { }
 WillOptions::WillOptions(const QString &topic, const QByteArray &payload, int qos, bool retain)
     : d(new WillOptionsData)
 {

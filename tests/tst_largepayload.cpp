@@ -151,7 +151,7 @@ void TstLargePayload::budgetBoundsWhatPahoHolds()
     QList<QFuture<QPaho::PublishResult>> futures;
     int maxInFlight = 0;
     QObject::connect(&publisher, &QPaho::Client::statisticsChanged, &publisher,
-                     [&] { maxInFlight = std::max(maxInFlight, publisher.inFlight()); });
+        [&] { maxInFlight = std::max(maxInFlight, publisher.inFlight()); });
     for (int i = 0; i < 50; ++i) {
         futures.append(publisher.publish(topic, payloadFor(i, 64 * 1024), 1));
         maxInFlight = std::max(maxInFlight, publisher.inFlight());

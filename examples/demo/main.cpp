@@ -43,7 +43,7 @@ int main(int argc, char *argv[])
 
         c.addMessageHandler(topic, &c, [](const QPaho::Message &message) {
             say(QStringLiteral("Got message: %1 %2")
-                        .arg(message.topic(), QString::fromUtf8(message.payload())));
+                    .arg(message.topic(), QString::fromUtf8(message.payload())));
         });
 
         c.subscribe(topic).then(&c, [&](const QPaho::SubscribeResult &subscribed) {

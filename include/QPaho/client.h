@@ -50,8 +50,8 @@ class QPAHO_EXPORT Client : public QObject
     Q_PROPERTY(State state READ state NOTIFY stateChanged)
     Q_PROPERTY(QString clientId READ clientId NOTIFY clientIdChanged)
     Q_PROPERTY(QString serverUri READ serverUri NOTIFY serverUriChanged)
-    Q_PROPERTY(QPaho::ProtocolVersion protocolVersion READ protocolVersion NOTIFY
-                       protocolVersionChanged)
+    Q_PROPERTY(
+        QPaho::ProtocolVersion protocolVersion READ protocolVersion NOTIFY protocolVersionChanged)
     Q_PROPERTY(quint64 messagesSent READ messagesSent NOTIFY statisticsChanged)
     Q_PROPERTY(quint64 messagesReceived READ messagesReceived NOTIFY statisticsChanged)
     Q_PROPERTY(quint64 messagesDropped READ messagesDropped NOTIFY statisticsChanged)
@@ -143,8 +143,8 @@ public:
         Subscribes to several filters in one SUBSCRIBE; the result has one reason code
         per filter. All filters share the properties of the first options.
     */
-    QFuture<SubscribeResult>
-    subscribe(const QList<QPair<QString, SubscribeOptions>> &subscriptions);
+    QFuture<SubscribeResult> subscribe(
+        const QList<QPair<QString, SubscribeOptions>> &subscriptions);
     /*!
         Unsubscribes from \a filter. The result can be viewed as a SubscribeResult for the
         MQTT 5 UNSUBACK reason codes.
@@ -158,8 +158,8 @@ public:
         is the fast path: QPaho keeps its own ordered queue and hands paho work within a
         byte budget (see ConnectOptions::maxOutstandingBytes()).
     */
-    QFuture<PublishResult> publish(const QString &topic, const QByteArray &payload, int qos = 0,
-                                   bool retain = false);
+    QFuture<PublishResult> publish(
+        const QString &topic, const QByteArray &payload, int qos = 0, bool retain = false);
     /*! Publishes \a message (topic, payload, QoS, retain flag and MQTT 5 properties). */
     QFuture<PublishResult> publish(const Message &message);
 
@@ -176,19 +176,17 @@ public:
     HandlerId addMessageHandler(const QString &filter, const QObject *context, Functor &&handler)
     {
         static_assert(std::is_invocable_v<Functor &, const Message &>,
-                      "the handler must be callable with (const QPaho::Message &)");
+            "the handler must be callable with (const QPaho::Message &)");
         return addMessageHandlerImpl(
-                filter, context,
-                std::function<void(const Message &)>(std::forward<Functor>(handler)));
+            filter, context, std::function<void(const Message &)>(std::forward<Functor>(handler)));
     }
     /*! Routes messages matching \a filter to \a slot of \a receiver. */
     template<typename Receiver>
-    HandlerId addMessageHandler(const QString &filter, Receiver *receiver,
-                                void (Receiver::*slot)(const Message &))
+    HandlerId addMessageHandler(
+        const QString &filter, Receiver *receiver, void (Receiver::*slot)(const Message &))
     {
-        return addMessageHandlerImpl(filter, receiver, [receiver, slot](const Message &m) {
-            (receiver->*slot)(m);
-        });
+        return addMessageHandlerImpl(
+            filter, receiver, [receiver, slot](const Message &m) { (receiver->*slot)(m); });
     }
     /*! Removes the handler \a id; returns false when there was none. */
     bool removeMessageHandler(HandlerId id);
@@ -230,7 +228,7 @@ Q_SIGNALS:
 
 private:
     HandlerId addMessageHandlerImpl(const QString &filter, const QObject *context,
-                                    std::function<void(const Message &)> handler);
+        std::function<void(const Message &)> handler);
 
     Q_DECLARE_PRIVATE(Client)
     std::unique_ptr<ClientPrivate> d_ptr;

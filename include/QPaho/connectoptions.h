@@ -97,7 +97,8 @@ public:
     int connectTimeout() const;
     /*! Sets the connection attempt timeout in ms. */
     void setConnectTimeout(int milliseconds);
-    /*! Maximum QoS 1/2 publishes in flight in paho (default 20; MQTT 5 clamps to Receive Maximum). */
+    /*! Maximum QoS 1/2 publishes in flight in paho (default 20; MQTT 5 clamps to Receive Maximum).
+     */
     int maxInflight() const;
     /*! Sets the maximum in-flight window. */
     void setMaxInflight(int messages);

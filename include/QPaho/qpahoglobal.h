@@ -51,7 +51,8 @@ enum class Error {
     Timeout, //!< The request's timeout expired first.
     ClientDestroyed, //!< The Client was destroyed with the request outstanding.
     BufferFull, //!< The offline/outbound buffer was full.
-    Unsupported, //!< An MQTT 5 feature was used on an MQTT 3.1.1 connection, or the broker lacks it.
+    Unsupported, //!< An MQTT 5 feature was used on an MQTT 3.1.1 connection, or the broker lacks
+                 //!< it.
     Refused, //!< The broker answered with a failure reason code (SUBACK, PUBACK, UNSUBACK, ...).
     PahoError //!< paho.mqtt.c reported an error (see Result::pahoCode()).
 };
@@ -62,7 +63,8 @@ Q_ENUM_NS(Error)
 */
 enum class OverflowPolicy {
     RejectNewest, //!< The new request fails with Error::BufferFull (default).
-    DropOldest //!< The oldest queued request fails with Error::BufferFull and the new one is queued.
+    DropOldest //!< The oldest queued request fails with Error::BufferFull and the new one is
+               //!< queued.
 };
 Q_ENUM_NS(OverflowPolicy)
 

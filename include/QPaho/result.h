@@ -47,8 +47,8 @@ public:
     /*! A successful result. */
     Result();
     /*! A result with \a error, explained by \a errorString. */
-    explicit Result(Error error, const QString &errorString = {}, int pahoCode = 0,
-                    int reasonCode = 0);
+    explicit Result(
+        Error error, const QString &errorString = {}, int pahoCode = 0, int reasonCode = 0);
     /*! Copy constructor. */
     Result(const Result &other);
     /*! Move constructor. */
@@ -96,7 +96,7 @@ public:
     /*! A successful, empty result. */
     ConnectResult() = default;
     /*! Views \a result as a connect result (shares its data). */
-    explicit ConnectResult(const Result &result) : Result(result) {}
+    explicit ConnectResult(const Result &result) : Result(result) { }
     /*! True when the broker resumed a stored session (CONNACK session present). */
     bool sessionPresent() const;
     /*! The negotiated protocol version. */
@@ -121,7 +121,7 @@ public:
     /*! A successful, empty result. */
     SubscribeResult() = default;
     /*! Views \a result as a subscribe result (shares its data). */
-    explicit SubscribeResult(const Result &result) : Result(result) {}
+    explicit SubscribeResult(const Result &result) : Result(result) { }
     /*! The filters of the request, in order. */
     QStringList filters() const;
     /*! One SUBACK (or UNSUBACK) reason code per filter, in request order. */
@@ -145,7 +145,7 @@ public:
     /*! A successful, empty result. */
     PublishResult() = default;
     /*! Views \a result as a publish result (shares its data). */
-    explicit PublishResult(const Result &result) : Result(result) {}
+    explicit PublishResult(const Result &result) : Result(result) { }
     /*! The MQTT packet identifier paho used (0 for QoS 0 or when never sent). */
     int messageId() const;
     /*! The topic the message was published to. */

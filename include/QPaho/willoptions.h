@@ -29,8 +29,7 @@ public:
     /*! No will (isValid() is false). */
     WillOptions();
     /*! A will publishing \a payload to \a topic. */
-    WillOptions(const QString &topic, const QByteArray &payload, int qos = 0,
-                bool retain = false);
+    WillOptions(const QString &topic, const QByteArray &payload, int qos = 0, bool retain = false);
     /*! Copy constructor. */
     WillOptions(const WillOptions &other);
     /*! Copy assignment. */
