@@ -307,7 +307,7 @@ int Bridge::onMessageArrived(
     const QByteArrayView topicUtf8(topicName, length);
     if (topicUtf8 != QByteArrayView(bridge->m_lastTopicUtf8)) {
         bridge->m_lastTopicUtf8 = topicUtf8.toByteArray();
-        bridge->m_lastTopic = QString::fromUtf8(topicUtf8);
+        bridge->m_lastTopic = fromMqttUtf8(topicUtf8.data(), int(topicUtf8.size()));
     }
 
     BridgeEvent e;

@@ -3,7 +3,9 @@
 
 #include <QtCore/QDebug>
 #include <QtCore/QHash>
+#include <QtCore/QStringDecoder>
 #include <QtCore/QStringList>
+#include <QtCore/QStringView>
 
 #include <algorithm>
 
@@ -411,27 +413,104 @@ QString propertyName(Properties::Id id)
 
 } // namespace
 
+namespace {
+
+bool isWellFormedString(const QString &s)
+{
+    return QStringView(s).isValidUtf16() && !s.contains(QChar(u'\0')) && s.toUtf8().size() <= 65535;
+}
+
+QString validateValue(Properties::Id id, const QVariant &v)
+{
+    using Id = Properties::Id;
+    const QString name = propertyName(id);
+    switch (encodingOf(id)) {
+    case Encoding::Byte:
+    case Encoding::TwoByte:
+    case Encoding::FourByte:
+    case Encoding::VarInt: {
+        switch (v.metaType().id()) {
+        case QMetaType::Bool:
+        case QMetaType::Char:
+        case QMetaType::SChar:
+        case QMetaType::UChar:
+        case QMetaType::Short:
+        case QMetaType::UShort:
+        case QMetaType::Int:
+        case QMetaType::UInt:
+        case QMetaType::Long:
+        case QMetaType::ULong:
+        case QMetaType::LongLong:
+        case QMetaType::ULongLong:
+            break;
+        default:
+            return QStringLiteral("property %1 needs an integer value").arg(name);
+        }
+        const qint64 signedValue = v.toLongLong();
+        const quint64 n = v.toULongLong();
+        const Encoding enc = encodingOf(id);
+        if (signedValue < 0 && v.metaType().id() != QMetaType::ULongLong
+            && v.metaType().id() != QMetaType::ULong)
+            return QStringLiteral("property %1 value %2 is out of range")
+                .arg(name)
+                .arg(signedValue);
+        if ((enc == Encoding::Byte && n > 0xFF) || (enc == Encoding::TwoByte && n > 0xFFFF)
+            || (enc == Encoding::FourByte && n > 0xFFFFFFFFull)
+            || (enc == Encoding::VarInt && (n < 1 || n > 268435455)))
+            return QStringLiteral("property %1 value %2 is out of range").arg(name).arg(n);
+        if ((id == Id::ReceiveMaximum || id == Id::MaximumPacketSize || id == Id::TopicAlias)
+            && n == 0)
+            return QStringLiteral("property %1 must not be 0").arg(name);
+        if ((id == Id::PayloadFormatIndicator || id == Id::RequestProblemInformation
+                || id == Id::RequestResponseInformation)
+            && n > 1)
+            return QStringLiteral("property %1 must be 0 or 1").arg(name);
+        return {};
+    }
+    case Encoding::String:
+        if (v.metaType().id() != QMetaType::QString)
+            return QStringLiteral("property %1 needs a string value").arg(name);
+        if (!isWellFormedString(v.toString()))
+            return QStringLiteral("property %1 is not a valid MQTT string (bad UTF-16, U+0000 "
+                                  "or longer than 65535 bytes)")
+                .arg(name);
+        return {};
+    case Encoding::Binary:
+        if (v.metaType().id() != QMetaType::QByteArray)
+            return QStringLiteral("property %1 needs a QByteArray value").arg(name);
+        if (v.toByteArray().size() > 65535)
+            return QStringLiteral("property %1 is longer than 65535 bytes").arg(name);
+        return {};
+    case Encoding::Pair: {
+        const QStringList pair = v.toStringList();
+        if (v.metaType().id() != QMetaType::QStringList || pair.size() != 2)
+            return QStringLiteral("a user property needs a {name, value} string list");
+        if (!isWellFormedString(pair.at(0)) || !isWellFormedString(pair.at(1)))
+            return QStringLiteral("a user property is not a valid MQTT string pair");
+        return {};
+    }
+    }
+    return {};
+}
+
+} // namespace
+
 QString validateProperties(const Properties &properties, PacketKind kind)
 {
-    for (const Properties::Id id : properties.ids()) {
+    const QList<Properties::Id> ids = properties.ids();
+    QHash<int, int> seen; // id -> how many values were checked
+    for (const Properties::Id id : ids) {
         if (MQTTProperty_getType(MQTTPropertyCodes(int(id))) < 0)
             return QStringLiteral("unknown property id %1").arg(int(id));
         if (!allowedIn(id, kind))
             return QStringLiteral("property %1 is not allowed in this packet")
                 .arg(propertyName(id));
-        const QVariant v = properties.value(id);
-        const Encoding enc = encodingOf(id);
-        const quint64 n = v.toULongLong();
-        if ((enc == Encoding::Byte && n > 0xFF) || (enc == Encoding::TwoByte && n > 0xFFFF)
-            || (enc == Encoding::FourByte && n > 0xFFFFFFFFull)
-            || (enc == Encoding::VarInt && (n < 1 || n > 268435455)))
-            return QStringLiteral("property %1 value %2 is out of range")
-                .arg(propertyName(id))
-                .arg(n);
-        if (enc == Encoding::String && v.toString().toUtf8().size() > 65535)
-            return QStringLiteral("property %1 is longer than 65535 bytes").arg(propertyName(id));
-        if (enc == Encoding::Binary && v.toByteArray().size() > 65535)
-            return QStringLiteral("property %1 is longer than 65535 bytes").arg(propertyName(id));
+        const int nth = seen[int(id)]++;
+        if (nth > 0 && id != Properties::Id::UserProperty)
+            return QStringLiteral("property %1 appears more than once").arg(propertyName(id));
+        const QString error = validateValue(id, properties.values(id).value(nth));
+        if (!error.isEmpty())
+            return error;
     }
     return {};
 }
@@ -486,6 +565,14 @@ MQTTProperties toPaho(const Properties &properties)
     return out;
 }
 
+QString fromMqttUtf8(const char *data, int len)
+{
+    // [MQTT-1.5.4-3]: a leading U+FEFF must not be stripped (QString::fromUtf8 strips it).
+    QStringDecoder decoder(QStringDecoder::Utf8,
+        QStringDecoder::Flag::Stateless | QStringDecoder::Flag::ConvertInitialBom);
+    return decoder(QByteArrayView(data, len));
+}
+
 Properties fromPaho(const MQTTProperties *props)
 {
     Properties result;
@@ -509,11 +596,11 @@ Properties fromPaho(const MQTTProperties *props)
             result.addValue(id, QByteArray(p.value.data.data, p.value.data.len));
             break;
         case Encoding::String:
-            result.addValue(id, QString::fromUtf8(p.value.data.data, p.value.data.len));
+            result.addValue(id, fromMqttUtf8(p.value.data.data, p.value.data.len));
             break;
         case Encoding::Pair:
-            result.addUserProperty(QString::fromUtf8(p.value.data.data, p.value.data.len),
-                QString::fromUtf8(p.value.value.data, p.value.value.len));
+            result.addUserProperty(fromMqttUtf8(p.value.data.data, p.value.data.len),
+                fromMqttUtf8(p.value.value.data, p.value.value.len));
             break;
         }
     }

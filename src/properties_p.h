@@ -44,6 +44,12 @@ QString validateProperties(const Properties &properties, PacketKind kind);
 */
 MQTTProperties toPaho(const Properties &properties);
 
+/*!
+    Decodes an MQTT UTF-8 string. Unlike QString::fromUtf8 it keeps a leading U+FEFF,
+    which [MQTT-1.5.4-3] says must not be skipped or stripped.
+*/
+QString fromMqttUtf8(const char *data, int len);
+
 /*! Copies borrowed paho properties into a Qt value; \a props may be null. */
 Properties fromPaho(const MQTTProperties *props);
 

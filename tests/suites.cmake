@@ -1,8 +1,21 @@
 # The suites: one qpaho_add_test() per tests/tst_<concern>.cpp.
-qpaho_add_test(tst_topic LABELS unit TIMEOUT 60)
 qpaho_add_test(tst_nodelay LABELS unit broker TIMEOUT 60 INTERNAL
     SOURCES ${PROJECT_SOURCE_DIR}/src/nodelay.cpp LINK eclipse-paho-mqtt-c::paho-mqtt3as)
-qpaho_add_test(tst_fixture LABELS broker TIMEOUT 120)
+qpaho_add_test(tst_topic LABELS unit TIMEOUT 60)
 qpaho_add_test(tst_connect LABELS broker TIMEOUT 120)
 qpaho_add_test(tst_invalid LABELS broker TIMEOUT 120)
 qpaho_add_test(tst_largepayload LABELS broker TIMEOUT 300)
+qpaho_add_test(tst_fixture LABELS broker TIMEOUT 120)
+qpaho_add_test(tst_pahomapping LABELS unit TIMEOUT 60)
+qpaho_add_test(tst_logging LABELS broker TIMEOUT 120)
+# libFuzzer targets, built with clang++ by run_fuzz.sh (g++ has no libFuzzer); only when clang++
+# is installed, so the suite still configures without it. tests/fuzz/CMakeLists.txt builds them
+# natively (fuzz_*_short) when the whole build uses Clang.
+find_program(QPAHO_CLANGXX clang++)
+foreach(fuzzer fuzz_topic fuzz_properties)
+    if(QPAHO_CLANGXX AND (NOT QPAHO_ONLY_TESTS OR fuzzer IN_LIST QPAHO_ONLY_TESTS))
+        add_test(NAME ${fuzzer}
+            COMMAND bash ${PROJECT_SOURCE_DIR}/tests/fuzz/run_fuzz.sh 20 ${fuzzer})
+        set_tests_properties(${fuzzer} PROPERTIES LABELS fuzz TIMEOUT 300)
+    endif()
+endforeach()
