@@ -230,7 +230,9 @@ void Bridge::onSuccess5(void *context, MQTTAsync_successData5 *data)
     if (data) {
         e.token = data->token;
         e.reasonCode = data->reasonCode;
-        if (data->properties.count > 0)
+        // For a publish paho passes back the PUBLISH's own properties here, not the
+        // PUBACK's/PUBCOMP's: they are not the broker's, so they are not reported.
+        if (data->properties.count > 0 && c->kind != RequestKind::Publish)
             e.properties = fromPaho(&data->properties);
         switch (c->kind) {
         case RequestKind::Connect:

@@ -154,6 +154,8 @@ private:
     } m_strings;
 
     std::unordered_map<quint64, Request> m_requests;
+    QString m_lastPublishTopic;
+    QByteArray m_lastPublishTopicUtf8;
     std::deque<quint64> m_outbound; // QPaho's own ordered queue, not yet handed to paho
     int m_inFlightAcked = 0; // QoS 1/2 publishes handed to paho and not finished
     quint64 m_nextId = 1;

@@ -1233,7 +1233,12 @@ void ClientPrivate::handToPaho(quint64 id, Request &request)
     switch (request.kind) {
     case RequestKind::Publish: {
         const Message &m = request.message;
-        const QByteArray topic = m.topic().toUtf8();
+        // Streams publish to few topics: reuse the last UTF-8 conversion.
+        if (m.topic() != m_lastPublishTopic) {
+            m_lastPublishTopic = m.topic();
+            m_lastPublishTopicUtf8 = m_lastPublishTopic.toUtf8();
+        }
+        const QByteArray &topic = m_lastPublishTopicUtf8;
         const QByteArray payload = m.payload();
         MQTTAsync_message msg = MQTTAsync_message_initializer;
         msg.payload = const_cast<char *>(payload.constData()); // paho copies it
@@ -1468,7 +1473,9 @@ void ClientPrivate::handleRequestEvent(BridgeEvent &event)
     } else {
         d.error = errorForPahoCode(event.code);
         d.errorString = event.text.isEmpty() ? pahoText(event.code) : event.text;
-        if (event.code == MQTTASYNC_FAILURE && request.kind == RequestKind::Subscribe
+        // paho reports a v3.1.1 single-filter SUBACK 0x80 as onFailure with code 0x80
+        // (MQTT_BAD_SUBSCRIBE), not with MQTTASYNC_FAILURE.
+        if (event.code == MQTT_BAD_SUBSCRIBE && request.kind == RequestKind::Subscribe
             && !isMqtt5()) {
             d.error = Error::Refused; // v3.1.1 SUBACK 0x80
             d.reasonCode = 0x80;

@@ -136,7 +136,9 @@ public:
 
     Succeeds when the QoS flow completed: QoS 0 when handed to the socket, QoS 1 on
     PUBACK, QoS 2 on PUBCOMP. An MQTT 5 broker refusal (PUBACK/PUBREC reason >= 0x80)
-    gives Error::Refused with the reason code.
+    gives Error::Refused with the reason code. paho.mqtt.c does not pass on the reason
+    code or properties of a \e successful PUBACK/PUBCOMP (such as 0x10, no matching
+    subscribers), so on success reasonCode() is 0 and properties() is empty.
 */
 class QPAHO_EXPORT PublishResult : public Result
 {

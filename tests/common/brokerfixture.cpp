@@ -427,8 +427,9 @@ bool Mosquitto::writeConfig()
     }
     conf += "# the default 20 silently loses QoS2 bursts of v3.1.1 clients\n"
             "max_inflight_messages 0\n"
-            "# 0 = unlimited (default 1000 drops messages for offline persistent sessions)\n"
-            "max_queued_messages 0\n"
+            "# large: the default 1000 drops messages for offline persistent sessions, and 0\n"
+            "# (unlimited) makes 2.0.11 drop a v5 client after an ACL-denied QoS 1 PUBACK\n"
+            "max_queued_messages 100000000\n"
             "sys_interval 1\n"
             "log_dest file "
         + dir + "/mosquitto.log\nlog_type all\n";

@@ -1,0 +1,588 @@
+// SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
+#include "pahowaker_p.h"
+
+#include <QtCore/QLoggingCategory>
+#include <QtCore/qglobal.h>
+
+#if defined(Q_OS_LINUX)
+#include <MQTTAsync.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+#include <random>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <vector>
+#define QPAHO_WAKER_SUPPORTED 1
+#endif
+
+namespace QPaho::Internal {
+
+#if defined(QPAHO_WAKER_SUPPORTED)
+
+namespace {
+
+// The library's own category name, so the usual "qpaho.client.debug=true" rule shows it.
+Q_LOGGING_CATEGORY(lcWaker, "qpaho.client", QtWarningMsg)
+
+constexpr qint64 kWakeIntervalNs = 5'000'000; // wakeFor(): one wake every 5 ms
+constexpr qint64 kConnectDeadlineNs = 3'000'000'000; // hidden client connected within 3 s, or off
+constexpr int kHiddenConnectTimeoutS = 3; // paho's own connect timeout for the hidden client
+constexpr auto kLostWait = std::chrono::milliseconds(500); // release(): paho sees the EOF
+constexpr std::size_t kMaxCandidates = 8; // concurrent unidentified peers on the listener
+constexpr std::size_t kMaxPacket = 1024; // the hidden client's packets are a few dozen bytes
+
+constexpr unsigned char kConnack[] = { 0x20, 0x02, 0x00, 0x00 }; // MQTT 3.1.1, accepted
+constexpr unsigned char kPingresp[] = { 0xD0, 0x00 };
+
+enum PacketType : unsigned char {
+    Connect = 1,
+    Pingreq = 12,
+    Disconnect = 14,
+};
+
+qint64 nowNs()
+{
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+        std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+// Everything is process-global and deliberately leaked: paho callbacks get a pointer to it, a
+// wake() may race with any release(), and a Client in a static object may release at exit.
+struct Shared
+{
+    // acquire()/release(); never held by a paho callback or by wake().
+    std::mutex lifecycle;
+    int refCount = 0;
+    MQTTAsync hidden = nullptr;
+    std::thread server;
+
+    // The wake path, lock-free. The eventfd is created once and never closed, so a wake()
+    // that races with release() can never write to a closed (and reused) descriptor.
+    std::atomic<int> wakeFd { -1 };
+    std::atomic<bool> running { false }; // the server thread accepts wakes
+    std::atomic<bool> wakePending { false };
+    std::atomic<qint64> wakeUntilNs { 0 };
+    std::atomic<bool> stopRequested { false };
+
+    // The hidden client as paho reports it (set from paho callbacks).
+    std::atomic<bool> connected { false };
+    std::mutex lostMutex;
+    std::condition_variable lostCondition;
+    bool lost = false; // guarded by lostMutex
+
+    std::atomic<bool> loggedInactive { false };
+};
+
+Shared &shared()
+{
+    static auto *const instance = new Shared;
+    return *instance;
+}
+
+void logInactiveOnce(Shared &s, const char *why)
+{
+    if (!s.loggedInactive.exchange(true))
+        qCDebug(lcWaker) << "paho receive-thread waker inactive:" << why
+                         << "- connects and large writes keep paho's 1 s poll latency";
+}
+
+void signalServer(const Shared &s)
+{
+    const std::uint64_t one = 1;
+    const int fd = s.wakeFd.load(std::memory_order_acquire);
+    if (fd >= 0) {
+        // Fails only with EAGAIN at a counter of 2^64-2: the server is signalled anyway.
+        [[maybe_unused]] const ssize_t written = ::write(fd, &one, sizeof(one));
+    }
+}
+
+void drainEventFd(int fd)
+{
+    std::uint64_t value = 0;
+    [[maybe_unused]] const ssize_t got = ::read(fd, &value, sizeof(value));
+}
+
+bool sendAll(int fd, const unsigned char *data, std::size_t size)
+{
+    // Non-blocking: the peer is paho's receive thread, which reads everything it gets; a full
+    // buffer would mean paho is stuck, and then one more wake changes nothing.
+    const ssize_t sent = ::send(fd, data, size, MSG_NOSIGNAL | MSG_DONTWAIT);
+    return sent == ssize_t(size) || (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));
+}
+
+void closeFd(int &fd)
+{
+    if (fd >= 0)
+        ::close(fd);
+    fd = -1;
+}
+
+// Total length of the MQTT packet at the start of `in`: 0 while incomplete, -1 if malformed.
+long long packetLength(const std::string &in)
+{
+    std::size_t remaining = 0;
+    for (std::size_t i = 1; i <= 4; ++i) {
+        if (i >= in.size())
+            return 0;
+        const auto byte = static_cast<unsigned char>(in[i]);
+        remaining |= std::size_t(byte & 0x7F) << (7 * (i - 1));
+        if ((byte & 0x80) == 0) {
+            const std::size_t total = 1 + i + remaining;
+            if (total > kMaxPacket)
+                return -1;
+            return in.size() >= total ? static_cast<long long>(total) : 0;
+        }
+    }
+    return -1;
+}
+
+std::size_t headerLength(const std::string &packet)
+{
+    std::size_t i = 1;
+    while (i < packet.size() && (static_cast<unsigned char>(packet[i]) & 0x80) != 0)
+        ++i;
+    return i + 1;
+}
+
+// The client identifier of a complete MQTT 3.1/3.1.1 CONNECT packet, or empty.
+std::string connectClientId(const std::string &packet)
+{
+    std::size_t pos = headerLength(packet);
+    const auto u16 = [&](std::size_t at) -> std::size_t {
+        return (std::size_t(static_cast<unsigned char>(packet[at])) << 8)
+            | static_cast<unsigned char>(packet[at + 1]);
+    };
+    if (pos + 2 > packet.size())
+        return {};
+    pos += 2 + u16(pos); // protocol name
+    pos += 4; // protocol level, connect flags, keep alive
+    if (pos + 2 > packet.size())
+        return {};
+    const std::size_t idLength = u16(pos);
+    pos += 2;
+    if (pos + idLength > packet.size())
+        return {};
+    return packet.substr(pos, idLength);
+}
+
+// Appends what is readable on fd to `in`. false on EOF, error or an oversized backlog.
+bool readAvailable(int fd, std::string &in)
+{
+    char buffer[512];
+    for (;;) {
+        const ssize_t got = ::recv(fd, buffer, sizeof(buffer), MSG_DONTWAIT);
+        if (got > 0) {
+            in.append(buffer, std::size_t(got));
+            if (in.size() > 4 * kMaxPacket)
+                return false;
+            continue;
+        }
+        if (got < 0 && errno == EINTR)
+            continue;
+        return got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+    }
+}
+
+int pollTimeoutMs(qint64 untilNs, qint64 now)
+{
+    if (untilNs <= now)
+        return 0;
+    return int(std::min<qint64>((untilNs - now + 999'999) / 1'000'000, 60'000));
+}
+
+struct Peer
+{
+    int fd = -1;
+    std::string in;
+};
+
+// The server thread: accepts the hidden client (identified by the client id of its CONNECT;
+// anything else that connects to the ephemeral port is dropped), answers CONNECT with CONNACK
+// and PINGREQ with PINGRESP, and writes a PINGRESP for every wake. It closes everything when
+// asked to stop: paho then sees EOF on the hidden connection.
+void serverMain(Shared *s, int listenFd, std::string clientId, qint64 deadlineNs)
+{
+    ::pthread_setname_np(::pthread_self(), "qpaho-waker");
+    const int wakeFd = s->wakeFd.load(std::memory_order_acquire);
+    std::vector<Peer> candidates;
+    Peer conn; // the hidden client, once identified
+    bool settled = false; // hidden client connected (paho said so) or given up
+    qint64 lastPingNs = 0;
+    std::vector<pollfd> fds;
+
+    const auto dropCandidates = [&] {
+        for (Peer &p : candidates)
+            closeFd(p.fd);
+        candidates.clear();
+    };
+    const auto ping = [&] {
+        if (!sendAll(conn.fd, kPingresp, sizeof(kPingresp)))
+            closeFd(conn.fd);
+        lastPingNs = nowNs();
+    };
+
+    while (!s->stopRequested.load(std::memory_order_acquire)) {
+        qint64 now = nowNs();
+        int timeout = -1;
+        if (!settled) {
+            if (s->connected.load(std::memory_order_acquire)) {
+                settled = true;
+            } else if (now >= deadlineNs) {
+                settled = true;
+                logInactiveOnce(*s, "the hidden paho client did not connect within 3 s");
+                closeFd(listenFd);
+                dropCandidates();
+                closeFd(conn.fd);
+            } else {
+                timeout = pollTimeoutMs(deadlineNs, now);
+            }
+        }
+        if (conn.fd >= 0) {
+            const qint64 until = s->wakeUntilNs.load(std::memory_order_acquire);
+            if (until > now) {
+                const int t = pollTimeoutMs(std::min(until, lastPingNs + kWakeIntervalNs), now);
+                timeout = timeout < 0 ? t : std::min(timeout, t);
+            }
+        }
+
+        fds.clear();
+        fds.push_back({ wakeFd, POLLIN, 0 });
+        if (listenFd >= 0)
+            fds.push_back({ listenFd, POLLIN, 0 });
+        if (conn.fd >= 0)
+            fds.push_back({ conn.fd, POLLIN, 0 });
+        for (const Peer &p : candidates)
+            fds.push_back({ p.fd, POLLIN, 0 });
+        const int ready = ::poll(fds.data(), nfds_t(fds.size()), timeout);
+        if (ready < 0 && errno != EINTR) {
+            logInactiveOnce(*s, "poll() failed in the server thread");
+            break;
+        }
+        const auto revents = [&](int fd) -> short {
+            for (const pollfd &p : fds) {
+                if (p.fd == fd)
+                    return p.revents;
+            }
+            return 0;
+        };
+        if (revents(wakeFd) != 0)
+            drainEventFd(wakeFd);
+        if (s->stopRequested.load(std::memory_order_acquire))
+            break;
+
+        // The hidden client: PINGREQ (never sent with keep alive 0, answered anyway),
+        // DISCONNECT or EOF (paho closed it: the waker is inactive until the next cycle).
+        if (conn.fd >= 0 && revents(conn.fd) != 0) {
+            bool open = readAvailable(conn.fd, conn.in);
+            for (long long length; open && (length = packetLength(conn.in)) != 0;) {
+                if (length < 0) {
+                    open = false;
+                    break;
+                }
+                const unsigned type = static_cast<unsigned char>(conn.in[0]) >> 4;
+                conn.in.erase(0, std::size_t(length));
+                if (type == Pingreq)
+                    open = sendAll(conn.fd, kPingresp, sizeof(kPingresp));
+                else if (type == Disconnect)
+                    open = false;
+            }
+            if (!open)
+                closeFd(conn.fd);
+        }
+
+        // Unidentified peers: the first complete packet must be the hidden client's CONNECT.
+        for (std::size_t i = 0; i < candidates.size();) {
+            Peer &p = candidates[i];
+            bool keep = revents(p.fd) == 0 || readAvailable(p.fd, p.in);
+            if (keep && conn.fd < 0) {
+                const long long length = packetLength(p.in);
+                if (length < 0) {
+                    keep = false;
+                } else if (length > 0) {
+                    const std::string packet = p.in.substr(0, std::size_t(length));
+                    if ((static_cast<unsigned char>(packet[0]) >> 4) == Connect
+                        && connectClientId(packet) == clientId
+                        && sendAll(p.fd, kConnack, sizeof(kConnack))) {
+                        conn = std::move(p);
+                        conn.in.erase(0, std::size_t(length));
+                        p.fd = -1;
+                    }
+                    keep = false;
+                }
+            }
+            if (!keep) {
+                closeFd(p.fd);
+                candidates.erase(candidates.begin() + std::ptrdiff_t(i));
+            } else {
+                ++i;
+            }
+        }
+        if (conn.fd >= 0 && listenFd >= 0) { // identified: nobody else may connect
+            closeFd(listenFd);
+            dropCandidates();
+        }
+
+        if (listenFd >= 0 && (revents(listenFd) & POLLIN) != 0) {
+            const int fd = ::accept4(listenFd, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+            if (fd < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR
+                && errno != ECONNABORTED) {
+                // EMFILE and friends: the listener would stay readable and spin this loop.
+                logInactiveOnce(*s, "accept() failed in the server thread");
+                closeFd(listenFd);
+                dropCandidates();
+            } else if (fd >= 0) {
+                const int one = 1; // 2-byte writes must not wait for an ACK (Nagle)
+                ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+                if (candidates.size() >= kMaxCandidates) {
+                    closeFd(candidates.front().fd);
+                    candidates.erase(candidates.begin());
+                }
+                candidates.push_back({ fd, {} });
+            }
+        }
+
+        // Wakes: every request (coalesced while one is pending), and the wakeFor() period.
+        const bool requested = s->wakePending.exchange(false, std::memory_order_acq_rel);
+        if (conn.fd >= 0) {
+            now = nowNs();
+            const qint64 until = s->wakeUntilNs.load(std::memory_order_acquire);
+            if (requested || (now < until && now - lastPingNs >= kWakeIntervalNs))
+                ping();
+        }
+    }
+
+    closeFd(conn.fd);
+    dropCandidates();
+    closeFd(listenFd);
+}
+
+// paho callbacks for the hidden client: they only record what happened.
+void onHiddenConnected(void *context, MQTTAsync_successData *)
+{
+    static_cast<Shared *>(context)->connected.store(true, std::memory_order_release);
+}
+
+void onHiddenConnectFailed(void *context, MQTTAsync_failureData *)
+{
+    static_cast<Shared *>(context)->connected.store(false, std::memory_order_release);
+}
+
+void onHiddenConnectionLost(void *context, char *cause)
+{
+    if (cause)
+        MQTTAsync_free(cause);
+    auto *s = static_cast<Shared *>(context);
+    s->connected.store(false, std::memory_order_release);
+    {
+        const std::lock_guard<std::mutex> lock(s->lostMutex);
+        s->lost = true;
+    }
+    s->lostCondition.notify_all();
+}
+
+int listenOnLoopback(quint16 *port)
+{
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0)
+        return -1;
+    sockaddr_in addr;
+    std::memset(&addr, 0, sizeof(addr));
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    socklen_t length = sizeof(addr);
+    if (::bind(fd, reinterpret_cast<const sockaddr *>(&addr), sizeof(addr)) != 0
+        || ::listen(fd, int(kMaxCandidates)) != 0
+        || ::getsockname(fd, reinterpret_cast<sockaddr *>(&addr), &length) != 0) {
+        closeFd(fd);
+        return -1;
+    }
+    *port = ntohs(addr.sin_port);
+    return fd;
+}
+
+std::string randomClientId()
+{
+    std::random_device device;
+    const std::uint64_t value = (std::uint64_t(device()) << 32) ^ device();
+    char text[40];
+    std::snprintf(
+        text, sizeof(text), "qpaho-waker-%016llx", static_cast<unsigned long long>(value));
+    return text;
+}
+
+void stopServer(Shared &s)
+{
+    s.running.store(false, std::memory_order_release);
+    s.wakeUntilNs.store(0, std::memory_order_release);
+    if (s.server.joinable()) {
+        s.stopRequested.store(true, std::memory_order_release);
+        signalServer(s);
+        s.server.join();
+    }
+}
+
+// Called with s.lifecycle held, when the count goes from 0 to 1.
+void start(Shared &s)
+{
+    if (s.wakeFd.load(std::memory_order_acquire) < 0) {
+        const int fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (fd < 0)
+            return logInactiveOnce(s, "eventfd() failed");
+        s.wakeFd.store(fd, std::memory_order_release);
+    }
+    drainEventFd(s.wakeFd.load(std::memory_order_acquire));
+
+    quint16 port = 0;
+    const int listenFd = listenOnLoopback(&port);
+    if (listenFd < 0)
+        return logInactiveOnce(s, "cannot listen on 127.0.0.1");
+
+    const std::string clientId = randomClientId();
+    const std::string uri = "tcp://127.0.0.1:" + std::to_string(port);
+    MQTTAsync_createOptions createOptions = MQTTAsync_createOptions_initializer;
+    createOptions.MQTTVersion = MQTTVERSION_3_1_1;
+    MQTTAsync handle = nullptr;
+    if (MQTTAsync_createWithOptions(&handle, uri.c_str(), clientId.c_str(),
+            MQTTCLIENT_PERSISTENCE_NONE, nullptr, &createOptions)
+        != MQTTASYNC_SUCCESS) {
+        ::close(listenFd);
+        return logInactiveOnce(s, "MQTTAsync_create failed for the hidden client");
+    }
+    MQTTAsync_setConnectionLostCallback(handle, &s, onHiddenConnectionLost);
+
+    s.stopRequested.store(false, std::memory_order_release);
+    s.wakePending.store(false, std::memory_order_release);
+    s.wakeUntilNs.store(0, std::memory_order_release);
+    s.connected.store(false, std::memory_order_release);
+    {
+        const std::lock_guard<std::mutex> lock(s.lostMutex);
+        s.lost = false;
+    }
+    try {
+        s.server = std::thread(serverMain, &s, listenFd, clientId, nowNs() + kConnectDeadlineNs);
+    } catch (const std::system_error &) {
+        ::close(listenFd);
+        MQTTAsync_destroy(&handle);
+        return logInactiveOnce(s, "cannot start the server thread");
+    }
+    s.running.store(true, std::memory_order_release);
+
+    MQTTAsync_connectOptions options = MQTTAsync_connectOptions_initializer;
+    options.MQTTVersion = MQTTVERSION_3_1_1;
+    options.keepAliveInterval = 0; // never pings; the server never times it out either
+    options.cleansession = 1;
+    options.connectTimeout = kHiddenConnectTimeoutS;
+    options.automaticReconnect = 0;
+    options.onSuccess = onHiddenConnected;
+    options.onFailure = onHiddenConnectFailed;
+    options.context = &s;
+    if (MQTTAsync_connect(handle, &options) != MQTTASYNC_SUCCESS) {
+        stopServer(s);
+        MQTTAsync_destroy(&handle);
+        return logInactiveOnce(s, "MQTTAsync_connect failed for the hidden client");
+    }
+    s.hidden = handle;
+}
+
+// Called with s.lifecycle held, when the count goes from 1 to 0.
+void stop(Shared &s)
+{
+    const bool wasConnected = s.connected.load(std::memory_order_acquire);
+    stopServer(s); // closes the server's end: paho's receive thread sees EOF at once
+    if (!s.hidden)
+        return;
+    if (wasConnected) {
+        // Let paho close the hidden socket on its receive thread. Destroying it while that
+        // thread still polls it would leave the thread in a 1 s poll on a closed socket, and
+        // MQTTAsync_destroy() of the last client waits for the thread to stop.
+        std::unique_lock<std::mutex> lock(s.lostMutex);
+        s.lostCondition.wait_for(lock, kLostWait, [&s] { return s.lost; });
+    }
+    MQTTAsync_destroy(&s.hidden);
+    s.hidden = nullptr;
+    s.connected.store(false, std::memory_order_release);
+}
+
+} // namespace
+
+void PahoWaker::acquire()
+{
+    Shared &s = shared();
+    const std::lock_guard<std::mutex> lock(s.lifecycle);
+    if (s.refCount++ == 0)
+        start(s);
+}
+
+void PahoWaker::release()
+{
+    Shared &s = shared();
+    const std::lock_guard<std::mutex> lock(s.lifecycle);
+    if (s.refCount <= 0) {
+        qCWarning(lcWaker) << "PahoWaker::release() without acquire()";
+        return;
+    }
+    if (--s.refCount == 0)
+        stop(s);
+}
+
+void PahoWaker::wake()
+{
+    Shared &s = shared();
+    if (!s.running.load(std::memory_order_acquire))
+        return;
+    if (s.wakePending.exchange(true, std::memory_order_acq_rel))
+        return; // the server has not taken the previous request yet: it covers this one
+    signalServer(s);
+}
+
+void PahoWaker::wakeFor(int durationMs)
+{
+    Shared &s = shared();
+    if (durationMs <= 0 || !s.running.load(std::memory_order_acquire))
+        return;
+    const qint64 until = nowNs() + qint64(durationMs) * 1'000'000;
+    qint64 current = s.wakeUntilNs.load(std::memory_order_acquire);
+    while (current < until
+        && !s.wakeUntilNs.compare_exchange_weak(current, until, std::memory_order_acq_rel)) { }
+    wake(); // at once, and the server recomputes its timer
+}
+
+bool PahoWaker::isActive()
+{
+    return shared().connected.load(std::memory_order_acquire);
+}
+
+#else // !QPAHO_WAKER_SUPPORTED
+
+void PahoWaker::acquire() { }
+void PahoWaker::release() { }
+void PahoWaker::wake() { }
+void PahoWaker::wakeFor(int) { }
+bool PahoWaker::isActive()
+{
+    return false;
+}
+
+#endif
+
+} // namespace QPaho::Internal

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
+#ifndef QPAHO_PAHOWAKER_P_H
+#define QPAHO_PAHOWAKER_P_H
+
+//
+//  W A R N I N G
+//  -------------
+//
+// This file is not part of the QPaho API. It exists purely as an
+// implementation detail. This header file may change from version to
+// version without notice, or even be removed.
+//
+// We mean it.
+//
+
+// paho.mqtt.c (1.3.x, poll() build) has one MQTTAsync_rcv thread per process. Each cycle it
+// copies the current socket set, polls it for writability with timeout 0 (and continues pending
+// partial writes), then polls the *copy* for readability with a 1 s timeout. A socket that paho's
+// send thread opens while the receive thread sits in that poll is not seen until the poll ends;
+// a TCP connect completion is only noticed through the timeout-0 writability check of the next
+// cycle; a partial write is only continued once per cycle. With another connection already open
+// in the process, a new connection therefore takes 1-2 s to reach CONNACK, and a payload larger
+// than the socket buffer advances by one buffer per second.
+//
+// PahoWaker makes that receive thread wake up on demand. A hidden paho client (MQTT 3.1.1,
+// keepAliveInterval 0, clean session, no user code in its callbacks) connects to a tiny server
+// that runs on a plain thread of its own on 127.0.0.1:<ephemeral>. The server answers the hidden
+// client's CONNECT with CONNACK and then, for every wake request, writes a 2-byte PINGRESP
+// (0xD0 0x00). paho reads it on the receive thread (MQTTProtocol_handlePingresps only clears
+// ping_outstanding; the header-only packet is a static, nothing is allocated), and the receive
+// thread then starts a new cycle with the current socket set: new sockets are polled, completed
+// TCP connects are noticed and their CONNECT is sent, pending partial writes are continued.
+//
+// Lifetime. The hidden client exists while at least one QPaho paho handle exists:
+//   acquire() right after MQTTAsync_create*() of a QPaho client succeeded,
+//   release() right after that client's MQTTAsync_destroy() returned.
+// paho stops its threads only when its last client is destroyed (MQTTAsync_destroy ->
+// MQTTAsync_terminate -> MQTTAsync_stop). So the hidden client must not outlive the QPaho
+// clients (it would keep paho's threads running for ever), and it is destroyed by the last
+// release(), i.e. *after* the last real client: destroying the hidden client is then what stops
+// paho's threads. The last release() first closes the server's end of the hidden connection,
+// waits (bounded, normally well below 1 ms) until paho's receive thread has seen the EOF and
+// closed its socket, and only then calls MQTTAsync_destroy(): paho's receive thread is then not
+// parked in a 1 s poll on a socket that was closed under it, so MQTTAsync_stop() returns after
+// paho's 100 ms idle sleep instead of after up to 1.1 s. No lock of ours is held by a paho
+// callback, and wake() takes no lock at all, so none of this can deadlock with paho's mutex.
+// acquire() and release() must not be called from a paho callback (MQTTAsync_destroy must never
+// run on a paho thread); wake() and wakeFor() may be called from anywhere.
+//
+// Failure handling. If the server cannot listen, or the hidden client is not connected within
+// 3 s, the waker stays inactive for this acquire() cycle (wake() writes nothing) and says so
+// once per process at debug level on "qpaho.client". QPaho then behaves exactly as without it.
+// Implemented on Linux; elsewhere every function is a no-op and isActive() is false.
+
+namespace QPaho::Internal {
+
+class PahoWaker
+{
+public:
+    PahoWaker() = delete;
+
+    // Reference-counted process singleton; see the lifetime rules above. The first acquire()
+    // listens, starts the server thread and starts the hidden client's MQTTAsync_connect() (it
+    // does not wait for it: isActive() becomes true when its onSuccess fired). The last
+    // release() stops the server thread and destroys the hidden client, which lets paho stop its
+    // threads if no other paho client is left. Thread-safe; not from inside a paho callback.
+    static void acquire();
+    static void release();
+
+    // Wakes paho's receive thread soon (a few microseconds when it is idle in poll()). Cheap:
+    // no system call and no lock while a wake is already pending. Thread-safe, lock-free, never
+    // calls paho: callable from any thread, including from inside a paho callback. Does nothing
+    // while the waker is not running.
+    static void wake();
+
+    // Wakes paho's receive thread every 5 ms for the next `durationMs` (extends, never shortens,
+    // a period still running; <= 0 does nothing). For the time a connect is in progress: the new
+    // socket is created asynchronously by paho's send thread after MQTTAsync_connect() returned,
+    // and its TCP connect completes one network round trip later. Same thread rules as wake().
+    static void wakeFor(int durationMs);
+
+    // Whether the hidden connection is up (its CONNACK was processed by paho). For tests.
+    static bool isActive();
+};
+
+} // namespace QPaho::Internal
+
+#endif // QPAHO_PAHOWAKER_P_H
