@@ -148,6 +148,13 @@ QFuture<PublishResult> Client::publish(const Message &message)
     return d->publish(message);
 }
 
+QFuture<Message> Client::request(
+    const QString &topic, const QByteArray &payload, int qos, int timeoutMs)
+{
+    Q_D(Client);
+    return d->request(topic, payload, qos, timeoutMs);
+}
+
 Client::HandlerId Client::addMessageHandlerImpl(
     const QString &filter, const QObject *context, std::function<void(const Message &)> handler)
 {

@@ -64,6 +64,8 @@ public:
     QFuture<SubscribeResult> subscribe(const QList<QPair<QString, SubscribeOptions>> &subs);
     QFuture<Result> unsubscribe(const QStringList &filters, const Properties &properties);
     QFuture<PublishResult> publish(const Message &message);
+    QFuture<Message> request(
+        const QString &topic, const QByteArray &payload, int qos, int timeoutMs);
     Client::HandlerId addHandler(const QString &filter, const QObject *context,
         std::function<void(const Message &)> handler);
     bool removeHandler(Client::HandlerId id);
@@ -176,6 +178,21 @@ private:
 
     // Subscriptions the user holds (filter -> options), replayed when a session is lost.
     QList<QPair<QString, SubscribeOptions>> m_subscriptions;
+
+    // request(): correlation data -> the waiting promise, and the response topic in use.
+    struct PendingResponse
+    {
+        std::shared_ptr<QPromise<Message>> promise;
+        QTimer *timer = nullptr;
+    };
+    void finishResponse(const QByteArray &correlation, const Message &message);
+    void publishRequest(const QByteArray &correlation, const Message &message);
+    bool takeResponse(const Message &message);
+    QString m_responseTopic;
+    bool m_responseSubscribed = false;
+    std::vector<std::pair<QByteArray, Message>> m_waitingForResponseTopic;
+    std::map<QByteArray, PendingResponse> m_pendingResponses;
+    quint64 m_nextCorrelation = 1;
 
     std::vector<Handler> m_handlers;
     Client::HandlerId m_nextHandlerId = 1;

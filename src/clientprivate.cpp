@@ -380,6 +380,7 @@ QFuture<ConnectResult> ClientPrivate::connectToHost(const ConnectOptions &newOpt
     m_backoffStep = 0;
     m_everConnected = false;
     m_subscriptions.clear();
+    m_responseTopic.clear(); // a new session: request() subscribes again
     if (oldVersion != protocolVersion)
         Q_EMIT q_ptr->protocolVersionChanged(protocolVersion);
     if (oldId != clientId)
@@ -1491,6 +1492,130 @@ void ClientPrivate::handleRequestEvent(BridgeEvent &event)
 }
 
 // ---------------------------------------------------------------------------------------
+// request(): MQTT 5 request/response over a response topic and correlation data
+
+namespace {
+Message failedResponse(const QString &why)
+{
+    Message m;
+    Properties p;
+    p.setReasonString(why);
+    m.setProperties(p);
+    return m;
+}
+} // namespace
+
+QFuture<Message> ClientPrivate::request(
+    const QString &topic, const QByteArray &payload, int qos, int timeoutMs)
+{
+    const auto fail = [](const QString &why) {
+        QPromise<Message> promise;
+        promise.start();
+        promise.addResult(failedResponse(why));
+        promise.finish();
+        return promise.future();
+    };
+    if (m_shuttingDown)
+        return fail(QStringLiteral("the client is being destroyed"));
+    if (state != Client::State::Connected)
+        return fail(QStringLiteral("not connected"));
+    if (!isMqtt5())
+        return fail(QStringLiteral("request/response needs MQTT 5 (response topic and "
+                                   "correlation data)"));
+    const QString topicError = Topic::nameError(topic);
+    if (!topicError.isEmpty())
+        return fail(topicError);
+    if (qos < 0 || qos > 2)
+        return fail(QStringLiteral("QoS must be 0, 1 or 2, not %1").arg(qos));
+
+    if (m_responseTopic.isEmpty()) {
+        const auto info = lastConnect.properties().responseInformation();
+        m_responseTopic = info && !info->isEmpty() && Topic::isValidName(*info)
+            ? *info
+            : QStringLiteral("qpaho/response/") + clientId;
+        m_responseSubscribed = false;
+        // A QFuture keeps one continuation: this one releases every request waiting for it.
+        subscribe({ { m_responseTopic, SubscribeOptions(1) } })
+            .then(this, [this](const SubscribeResult &sub) {
+                const auto waiting = std::exchange(m_waitingForResponseTopic, {});
+                if (!sub)
+                    m_responseTopic.clear(); // try again with the next request
+                m_responseSubscribed = sub.isOk();
+                for (const auto &[correlation, message] : waiting) {
+                    if (!sub)
+                        finishResponse(correlation,
+                            failedResponse(QStringLiteral("could not subscribe to "
+                                                          "the response topic: ")
+                                + sub.errorString()));
+                    else
+                        publishRequest(correlation, message);
+                }
+            });
+    }
+
+    const QByteArray correlation
+        = clientId.toUtf8() + '/' + QByteArray::number(m_nextCorrelation++);
+    auto promise = std::make_shared<QPromise<Message>>();
+    promise->start();
+    QFuture<Message> future = promise->future();
+    PendingResponse pending;
+    pending.promise = promise;
+    pending.timer = new QTimer(this);
+    pending.timer->setSingleShot(true);
+    connect(pending.timer, &QTimer::timeout, this, [this, correlation] {
+        finishResponse(
+            correlation, failedResponse(QStringLiteral("no response within the timeout")));
+    });
+    pending.timer->start(std::max(0, timeoutMs));
+    m_pendingResponses.emplace(correlation, pending);
+
+    Message message(topic, payload, qos);
+    Properties props;
+    props.setResponseTopic(m_responseTopic);
+    props.setCorrelationData(correlation);
+    message.setProperties(props);
+    // Publish once the response subscription is in place, so the answer cannot be missed.
+    if (m_responseSubscribed)
+        publishRequest(correlation, message);
+    else
+        m_waitingForResponseTopic.emplace_back(correlation, message);
+    return future;
+}
+
+void ClientPrivate::publishRequest(const QByteArray &correlation, const Message &message)
+{
+    if (!m_pendingResponses.count(correlation))
+        return; // timed out meanwhile
+    publish(message).then(this, [this, correlation](const PublishResult &published) {
+        if (!published)
+            finishResponse(correlation, failedResponse(published.errorString()));
+    });
+}
+
+void ClientPrivate::finishResponse(const QByteArray &correlation, const Message &message)
+{
+    auto it = m_pendingResponses.find(correlation);
+    if (it == m_pendingResponses.end())
+        return;
+    PendingResponse pending = it->second;
+    m_pendingResponses.erase(it);
+    pending.timer->deleteLater();
+    pending.promise->addResult(message);
+    pending.promise->finish();
+}
+
+bool ClientPrivate::takeResponse(const Message &message)
+{
+    if (m_pendingResponses.empty() || message.topic() != m_responseTopic)
+        return false;
+    const auto correlation = message.properties().correlationData();
+    if (!correlation || !m_pendingResponses.count(*correlation))
+        return false;
+    finishResponse(*correlation, message);
+    return true;
+}
+
+// ---------------------------------------------------------------------------------------
 // Message handlers
 
 void ClientPrivate::dispatchMessage(const Message &message)
@@ -1499,6 +1624,8 @@ void ClientPrivate::dispatchMessage(const Message &message)
     Q_EMIT q_ptr->messageReceived(message);
     if (!*alive)
         return;
+    if (takeResponse(message))
+        return; // the answer to a request(): its future got it, handlers do not
     ++m_dispatchDepth;
     QThread *const here = QThread::currentThread();
     // Handlers added while dispatching see the next message, not this one.
@@ -1595,6 +1722,9 @@ void ClientPrivate::shutdown()
         disconnect(h.destroyedConnection);
     m_handlers.clear();
     destroyHandle(); // fails what paho held with ClientDestroyed
+    while (!m_pendingResponses.empty())
+        finishResponse(m_pendingResponses.begin()->first,
+            failedResponse(QStringLiteral("the client was destroyed")));
     m_connectRequestId = 0;
     m_disconnectRequestId = 0;
     failRequests([](const Request &) { return true; }, Error::ClientDestroyed,

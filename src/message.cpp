@@ -22,6 +22,11 @@ Message &Message::operator=(const Message &other) = default;
 Message &Message::operator=(Message &&other) noexcept = default;
 Message::~Message() = default;
 
+bool Message::isValid() const
+{
+    return !d->topic.isEmpty();
+}
+
 QString Message::topic() const
 {
     return d->topic;

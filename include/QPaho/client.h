@@ -164,6 +164,21 @@ public:
     QFuture<PublishResult> publish(const Message &message);
 
     /*!
+        MQTT 5 request/response: publishes \a payload to \a topic at \a qos with a response
+        topic and fresh correlation data, and finishes with the first message that comes back
+        on the response topic with the same correlation data. The response topic is the
+        broker's Response Information (when the client asked for it in CONNECT properties)
+        or \c{qpaho/response/<clientId>}, subscribed once on first use.
+
+        On failure the future finishes with an invalid Message (Message::isValid() is false)
+        whose Properties::reasonString() says why: Error::Timeout after \a timeoutMs,
+        not connected, an MQTT 3.1.1 connection (which has no response topics), a refused
+        publish or subscription, or the destruction of the client.
+    */
+    QFuture<Message> request(
+        const QString &topic, const QByteArray &payload, int qos = 1, int timeoutMs = 10000);
+
+    /*!
         Routes received messages whose topic matches \a filter (MQTT wildcards; \c $
         topics are not matched by a leading wildcard) to \a handler, a callable taking
         \c{const QPaho::Message &}. Like aiomqtt's \c message_callback_add, it does not

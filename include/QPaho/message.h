@@ -52,6 +52,8 @@ public:
     /*! Swaps with \a other. */
     void swap(Message &other) noexcept { d.swap(other.d); }
 
+    /*! True when the message has a topic (a received or publishable message). */
+    bool isValid() const;
     /*! The topic name. */
     QString topic() const;
     /*! Sets the topic name. */

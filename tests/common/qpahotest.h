@@ -42,6 +42,20 @@ inline QPaho::Result resultOf(const QFuture<QPaho::Result> &future)
     return future.result();
 }
 
+template<>
+inline QPaho::Message resultOf(const QFuture<QPaho::Message> &future)
+{
+    if (!future.isFinished() || future.isCanceled() || future.resultCount() != 1) {
+        QPaho::Message failed;
+        QPaho::Properties why;
+        why.setReasonString(QStringLiteral("test: future not finished, canceled or without "
+                                           "exactly one result"));
+        failed.setProperties(why);
+        return failed;
+    }
+    return future.result();
+}
+
 // Waits for `future` and returns its result (see resultOf()).
 template<typename T>
 T await(const QFuture<T> &future, int timeoutMs = 10000)
