@@ -2,6 +2,7 @@
 #include "client_p.h"
 
 #include "logging_p.h"
+#include "pahowaker_p.h"
 #include "properties_p.h"
 #include "result_p.h"
 
@@ -447,6 +448,9 @@ bool ClientPrivate::ensureHandle()
         m_handle = nullptr;
         return false;
     }
+    // One waker reference per live handle: it lets paho's receive thread notice new sockets
+    // and continue partial writes at once instead of once a second.
+    PahoWaker::acquire();
     installPahoTrace();
     m_handleKey = key;
     m_bridge->setInboundLimit(options.maxPendingMessages(),
@@ -476,6 +480,7 @@ void ClientPrivate::destroyHandle()
     // bridge inbox. Afterwards no callback can reach the bridge.
     MQTTAsync_destroy(&m_handle);
     m_handle = nullptr;
+    PahoWaker::release();
     m_handleKey.clear();
     std::vector<BridgeEvent> leftovers = m_bridge->takeEvents();
     Q_UNUSED(leftovers); // outcome decided below: nothing paho held will complete now
@@ -638,6 +643,9 @@ bool ClientPrivate::startConnectAttempt()
         handleConnectFailure(failure);
         return false;
     }
+    // The new socket appears asynchronously in paho's send thread, and its completion is
+    // only seen when paho's receive thread cycles: keep waking it while the connect runs.
+    PahoWaker::wakeFor(std::clamp(options.connectTimeout(), 1000, 5000));
     return true;
 }
 
@@ -1323,6 +1331,10 @@ void ClientPrivate::handToPaho(quint64 id, Request &request)
                 QStringLiteral("paho refused the request: %1").arg(pahoText(rc)), rc));
         return;
     }
+    // A large payload is written in pieces, and paho continues a partial write only when its
+    // receive thread cycles (once a second when idle): keep it cycling while much is pending.
+    if (request.kind == RequestKind::Publish && inFlightBytes >= 64 * 1024)
+        PahoWaker::wakeFor(1000 + int(std::min<qint64>(inFlightBytes / 4096, 60000)));
     markStatisticsChanged();
 }
 

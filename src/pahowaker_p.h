@@ -24,12 +24,14 @@
 //
 // PahoWaker makes that receive thread wake up on demand. A hidden paho client (MQTT 3.1.1,
 // keepAliveInterval 0, clean session, no user code in its callbacks) connects to a tiny server
-// that runs on a plain thread of its own on 127.0.0.1:<ephemeral>. The server answers the hidden
-// client's CONNECT with CONNACK and then, for every wake request, writes a 2-byte PINGRESP
-// (0xD0 0x00). paho reads it on the receive thread (MQTTProtocol_handlePingresps only clears
-// ping_outstanding; the header-only packet is a static, nothing is allocated), and the receive
-// thread then starts a new cycle with the current socket set: new sockets are polled, completed
-// TCP connects are noticed and their CONNECT is sent, pending partial writes are continued.
+// that runs on a plain thread of its own on 127.0.0.1:<ephemeral>. The server sends CONNACK as
+// soon as it accepts the connection (paho reads it after sending CONNECT; the early bytes only
+// make paho's poll() return at once), checks that the CONNECT carries the hidden client's random
+// client id, and then, for every wake request, writes a 2-byte PINGRESP (0xD0 0x00). paho reads it
+// on the receive thread (MQTTProtocol_handlePingresps only clears ping_outstanding; the header-only
+// packet is a static, nothing is allocated), and the receive thread then starts a new cycle with
+// the current socket set: new sockets are polled, completed TCP connects are noticed and their
+// CONNECT is sent, pending partial writes are continued.
 //
 // Lifetime. The hidden client exists while at least one QPaho paho handle exists:
 //   acquire() right after MQTTAsync_create*() of a QPaho client succeeded,
@@ -38,12 +40,11 @@
 // MQTTAsync_terminate -> MQTTAsync_stop). So the hidden client must not outlive the QPaho
 // clients (it would keep paho's threads running for ever), and it is destroyed by the last
 // release(), i.e. *after* the last real client: destroying the hidden client is then what stops
-// paho's threads. The last release() first closes the server's end of the hidden connection,
-// waits (bounded, normally well below 1 ms) until paho's receive thread has seen the EOF and
-// closed its socket, and only then calls MQTTAsync_destroy(): paho's receive thread is then not
-// parked in a 1 s poll on a socket that was closed under it, so MQTTAsync_stop() returns after
-// paho's 100 ms idle sleep instead of after up to 1.1 s. No lock of ours is held by a paho
-// callback, and wake() takes no lock at all, so none of this can deadlock with paho's mutex.
+// paho's threads (MQTTAsync_stop() waits for them, ~100 ms like for a last real client). The
+// last release() destroys the hidden client first (paho sends DISCONNECT and closes its socket;
+// on Linux that close wakes the receive thread's poll) and then stops the server thread. No lock
+// of ours is held by a paho callback, and wake() takes no lock at all, so none of this can
+// deadlock with paho's global mutex.
 // acquire() and release() must not be called from a paho callback (MQTTAsync_destroy must never
 // run on a paho thread); wake() and wakeFor() may be called from anywhere.
 //

@@ -1,0 +1,651 @@
+// SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
+// PahoWaker (src/pahowaker_p.h) with raw paho MQTTAsync clients against a real mosquitto: the
+// 1-2 s connect latency paho's receive thread causes while another connection is open, that the
+// waker removes it, that the hidden client lets paho's threads stop, and concurrent wakes.
+#include "pahowaker_p.h"
+
+#include "common/brokerfixture.h"
+
+#include <QtCore/QDir>
+#include <QtCore/QElapsedTimer>
+#include <QtCore/QFile>
+#include <QtCore/QLoggingCategory>
+#include <QtCore/QRegularExpression>
+#include <QtTest/QTest>
+
+#include <MQTTAsync.h>
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <thread>
+#include <utility>
+#include <vector>
+
+using QPaho::Internal::PahoWaker;
+
+namespace {
+
+qint64 nowNs()
+{
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+        std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+// The names (comm) of this process' threads: paho's are MQTTAsync_send and MQTTAsync_rcv, the
+// waker's server thread is qpaho-waker.
+int threadsNamed(const QByteArray &name)
+{
+    int count = 0;
+    const QStringList tasks
+        = QDir(QStringLiteral("/proc/self/task")).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
+    for (const QString &task : tasks) {
+        QFile comm(QStringLiteral("/proc/self/task/%1/comm").arg(task));
+        if (comm.open(QIODevice::ReadOnly) && comm.readAll().trimmed() == name)
+            ++count;
+    }
+    return count;
+}
+
+int pahoThreads()
+{
+    return threadsNamed(QByteArrayLiteral("MQTTAsync_rcv"))
+        + threadsNamed(QByteArrayLiteral("MQTTAsync_send"));
+}
+
+int wakerThreads()
+{
+    return threadsNamed(QByteArrayLiteral("qpaho-waker"));
+}
+
+qint64 median(std::vector<qint64> values)
+{
+    std::sort(values.begin(), values.end());
+    return values.empty() ? -1 : values[values.size() / 2];
+}
+
+QByteArray listText(const std::vector<qint64> &values)
+{
+    QByteArray text;
+    for (const qint64 v : values)
+        text += (text.isEmpty() ? "" : ", ") + QByteArray::number(v);
+    return text;
+}
+
+// One raw paho client (MQTT 3.1.1, clean session, no persistence). Not movable: paho's
+// callbacks hold its address until MQTTAsync_destroy() in the destructor.
+class RawClient
+{
+public:
+    RawClient(const QString &uri, const QString &clientId)
+    {
+        MQTTAsync_createOptions options = MQTTAsync_createOptions_initializer;
+        options.MQTTVersion = MQTTVERSION_3_1_1;
+        if (MQTTAsync_createWithOptions(&m_handle, uri.toUtf8().constData(),
+                clientId.toUtf8().constData(), MQTTCLIENT_PERSISTENCE_NONE, nullptr, &options)
+            != MQTTASYNC_SUCCESS)
+            m_handle = nullptr;
+    }
+    ~RawClient() { destroy(); }
+    RawClient(const RawClient &) = delete;
+    RawClient &operator=(const RawClient &) = delete;
+
+    void destroy()
+    {
+        if (m_handle)
+            MQTTAsync_destroy(&m_handle); // after it returns no callback reaches this object
+        m_handle = nullptr;
+    }
+
+    bool startConnect()
+    {
+        if (!m_handle)
+            return false;
+        MQTTAsync_connectOptions options = MQTTAsync_connectOptions_initializer;
+        options.MQTTVersion = MQTTVERSION_3_1_1;
+        options.keepAliveInterval = 60;
+        options.cleansession = 1;
+        options.connectTimeout = 10;
+        options.onSuccess = [](void *context, MQTTAsync_successData *) {
+            auto *self = static_cast<RawClient *>(context);
+            self->m_connectedNs.store(nowNs());
+            self->m_connectState.store(1);
+        };
+        options.onFailure = [](void *context, MQTTAsync_failureData *) {
+            static_cast<RawClient *>(context)->m_connectState.store(2);
+        };
+        options.context = this;
+        m_connectState.store(0);
+        m_startNs = nowNs();
+        return MQTTAsync_connect(m_handle, &options) == MQTTASYNC_SUCCESS;
+    }
+    bool waitConnected(int timeoutMs = 10000) const
+    {
+        return QPahoTest::waitUntil([this] { return m_connectState.load() != 0; }, timeoutMs)
+            && m_connectState.load() == 1;
+    }
+    // From MQTTAsync_connect() to the connect onSuccess callback (on paho's thread).
+    qint64 connectMs() const { return (m_connectedNs.load() - m_startNs) / 1'000'000; }
+
+    // A QoS 1 publish; true when its PUBACK arrived (paho's receive thread handled it).
+    bool publishQos1(const QByteArray &topic, const QByteArray &payload, int timeoutMs = 10000)
+    {
+        MQTTAsync_responseOptions options = MQTTAsync_responseOptions_initializer;
+        options.onSuccess = [](void *context, MQTTAsync_successData *) {
+            auto *self = static_cast<RawClient *>(context);
+            self->m_publishedNs.store(nowNs());
+            self->m_publishState.store(1);
+        };
+        options.onFailure = [](void *context, MQTTAsync_failureData *) {
+            static_cast<RawClient *>(context)->m_publishState.store(2);
+        };
+        options.context = this;
+        m_publishState.store(0);
+        if (MQTTAsync_send(m_handle, topic.constData(), int(payload.size()), payload.constData(), 1,
+                0, &options)
+            != MQTTASYNC_SUCCESS)
+            return false;
+        return QPahoTest::waitUntil([this] { return m_publishState.load() != 0; }, timeoutMs)
+            && m_publishState.load() == 1;
+    }
+    qint64 publishedNs() const { return m_publishedNs.load(); }
+
+    // A normal DISCONNECT; true when paho reported it done.
+    bool disconnect(int timeoutMs = 10000)
+    {
+        MQTTAsync_disconnectOptions options = MQTTAsync_disconnectOptions_initializer;
+        options.onSuccess = [](void *context, MQTTAsync_successData *) {
+            static_cast<RawClient *>(context)->m_disconnectState.store(1);
+        };
+        options.onFailure = [](void *context, MQTTAsync_failureData *) {
+            static_cast<RawClient *>(context)->m_disconnectState.store(2);
+        };
+        options.context = this;
+        m_disconnectState.store(0);
+        if (MQTTAsync_disconnect(m_handle, &options) != MQTTASYNC_SUCCESS)
+            return false;
+        return QPahoTest::waitUntil([this] { return m_disconnectState.load() != 0; }, timeoutMs)
+            && m_disconnectState.load() == 1;
+    }
+
+    bool isValid() const { return m_handle != nullptr; }
+
+private:
+    MQTTAsync m_handle = nullptr;
+    qint64 m_startNs = 0;
+    std::atomic<int> m_connectState { 0 }; // 0 pending, 1 success, 2 failure
+    std::atomic<qint64> m_connectedNs { 0 };
+    std::atomic<int> m_publishState { 0 };
+    std::atomic<qint64> m_publishedNs { 0 };
+    std::atomic<int> m_disconnectState { 0 };
+};
+
+// One reference on the waker, released at scope exit too (a failed QVERIFY returns early).
+// Declare it before the clients it serves: QPaho releases after MQTTAsync_destroy().
+class WakerRef
+{
+public:
+    WakerRef() { PahoWaker::acquire(); }
+    ~WakerRef() { release(); }
+    WakerRef(const WakerRef &) = delete;
+    WakerRef &operator=(const WakerRef &) = delete;
+    void release()
+    {
+        if (std::exchange(m_held, false))
+            PahoWaker::release();
+    }
+
+private:
+    bool m_held = true;
+};
+
+} // namespace
+
+class TstPahoWaker : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void init();
+    void cleanup();
+
+    void secondConnectIsSlowWithoutWaker();
+    void wakerMakesSecondConnectFast();
+    void loneClientReconnect_data();
+    void loneClientReconnect();
+    void wakeForContinuesPartialWrites();
+    void lastReleaseLetsPahoThreadsStop();
+    void nestedAcquireKeepsWakerUntilLastRelease();
+    void releaseWhileOtherClientsRemain();
+    void concurrentWakesAreSafe();
+    void wakesRacingTheLastRelease();
+    void inactiveWhenServerCannotListen();
+
+private:
+    // Connects one more client while others are connected; returns the milliseconds to its
+    // CONNACK, -1 on failure. The client is kept in `keep`: closing a socket that paho's
+    // receive thread polls wakes that poll on Linux, which would blur the measurement.
+    qint64 timeAnotherConnect(bool withWaker, std::vector<std::unique_ptr<RawClient>> &keep);
+
+    QPahoTest::Mosquitto m_broker;
+};
+
+void TstPahoWaker::initTestCase()
+{
+    QVERIFY2(m_broker.start(), qPrintable(m_broker.lastError()));
+    QVERIFY(QDir(QStringLiteral("/proc/self/task")).exists());
+}
+
+void TstPahoWaker::init()
+{
+    // Every test starts without any paho client (so with paho's threads stopped).
+    QTRY_COMPARE_WITH_TIMEOUT(pahoThreads(), 0, 10000);
+    QCOMPARE(wakerThreads(), 0);
+    QVERIFY(!PahoWaker::isActive());
+}
+
+void TstPahoWaker::cleanup()
+{
+    // A failed test may leave a count behind; nothing here may keep paho's threads alive.
+    QTRY_COMPARE_WITH_TIMEOUT(pahoThreads(), 0, 10000);
+}
+
+qint64 TstPahoWaker::timeAnotherConnect(
+    bool withWaker, std::vector<std::unique_ptr<RawClient>> &keep)
+{
+    keep.push_back(
+        std::make_unique<RawClient>(m_broker.tcpUri(), QPahoTest::uniqueId(QStringLiteral("b"))));
+    RawClient &b = *keep.back();
+    if (!b.isValid() || !b.startConnect())
+        return -1;
+    if (withWaker)
+        PahoWaker::wakeFor(2000);
+    if (!b.waitConnected())
+        return -1;
+    return b.connectMs();
+}
+
+void TstPahoWaker::secondConnectIsSlowWithoutWaker()
+{
+    // The problem: with A's connection open, paho's receive thread sits in a 1 s poll() on A's
+    // socket only; B's socket, its TCP connect completion and then its CONNACK are only seen
+    // when that poll times out (and the next one).
+    RawClient a(m_broker.tcpUri(), QPahoTest::uniqueId(QStringLiteral("a")));
+    QVERIFY(a.startConnect());
+    QVERIFY(a.waitConnected());
+
+    std::vector<std::unique_ptr<RawClient>> others;
+    std::vector<qint64> ms;
+    for (int i = 0; i < 3; ++i) {
+        const qint64 t = timeAnotherConnect(false, others);
+        QVERIFY(t >= 0);
+        ms.push_back(t);
+    }
+    qInfo("without waker: second connect took %s ms (median %lld)", listText(ms).constData(),
+        median(ms));
+    QVERIFY2(median(ms) >= 500,
+        qPrintable(QStringLiteral("paho's delay did not reproduce: %1 ms")
+                       .arg(QString::fromLatin1(listText(ms)))));
+}
+
+void TstPahoWaker::wakerMakesSecondConnectFast()
+{
+    RawClient a(m_broker.tcpUri(), QPahoTest::uniqueId(QStringLiteral("a")));
+    QVERIFY(a.startConnect());
+    QVERIFY(a.waitConnected());
+
+    QElapsedTimer activation;
+    activation.start();
+    WakerRef ref;
+    // The hidden client's own connect has the very latency this fixes (A is open): 1-2 s.
+    QTRY_VERIFY_WITH_TIMEOUT(PahoWaker::isActive(), 10000);
+    qInfo("hidden client connected after %lld ms (with another connection open)",
+        activation.elapsed());
+    QCOMPARE(wakerThreads(), 1);
+
+    std::vector<std::unique_ptr<RawClient>> others;
+    std::vector<qint64> ms;
+    for (int i = 0; i < 7; ++i) {
+        const qint64 t = timeAnotherConnect(true, others);
+        QVERIFY(t >= 0);
+        ms.push_back(t);
+    }
+    qInfo("with waker: second connect took %s ms (median %lld)", listText(ms).constData(),
+        median(ms));
+    QVERIFY2(median(ms) < 300,
+        qPrintable(QStringLiteral("too slow: %1 ms").arg(QString::fromLatin1(listText(ms)))));
+
+    // A still works: the PINGRESPs on the hidden connection did not disturb paho.
+    QVERIFY(a.publishQos1(QPahoTest::uniqueId(QStringLiteral("t")).toUtf8(), "x"));
+    others.clear();
+    a.destroy();
+    ref.release();
+    QVERIFY(!PahoWaker::isActive());
+    QCOMPARE(wakerThreads(), 0);
+}
+
+void TstPahoWaker::loneClientReconnect_data()
+{
+    QTest::addColumn<bool>("withWaker");
+    QTest::newRow("without waker") << false;
+    QTest::newRow("with waker") << true;
+}
+
+void TstPahoWaker::loneClientReconnect()
+{
+    // One client only, reconnecting on the same handle (what QPaho does after a connection
+    // loss). paho's receive thread already uses its 1 s poll timeout, and the new socket's
+    // TCP connect completion is not something that poll() waits for: about 1 s without waker.
+    QFETCH(bool, withWaker);
+    std::optional<WakerRef> ref;
+    if (withWaker)
+        ref.emplace();
+    RawClient a(m_broker.tcpUri(), QPahoTest::uniqueId(QStringLiteral("a")));
+    QVERIFY(a.startConnect());
+    PahoWaker::wakeFor(2000);
+    QVERIFY(a.waitConnected());
+    if (withWaker)
+        QTRY_VERIFY_WITH_TIMEOUT(PahoWaker::isActive(), 10000);
+
+    std::vector<qint64> ms;
+    for (int i = 0; i < 3; ++i) {
+        QVERIFY(a.disconnect());
+        QVERIFY(a.startConnect());
+        PahoWaker::wakeFor(2000); // does nothing without an acquire()
+        QVERIFY(a.waitConnected());
+        ms.push_back(a.connectMs());
+    }
+    qInfo("reconnect took %s ms (median %lld)", listText(ms).constData(), median(ms));
+    if (withWaker)
+        QVERIFY2(median(ms) < 300, listText(ms).constData());
+    else
+        QVERIFY2(median(ms) >= 500, listText(ms).constData()); // the problem exists
+}
+
+void TstPahoWaker::wakeForContinuesPartialWrites()
+{
+    // A payload larger than the socket buffer: paho's send thread writes what fits, the rest
+    // is continued by the receive thread once per cycle, i.e. about once per second. Periodic
+    // wakes during the write make each continuation follow the previous one within 5 ms.
+    // (An active waker without wakes during the write does not help: measured 3.2 s.)
+    const QByteArray payload(16 * 1024 * 1024, 'p');
+    const QByteArray topic = QPahoTest::uniqueId(QStringLiteral("big")).toUtf8();
+    qint64 withoutMs = -1;
+    {
+        RawClient a(m_broker.tcpUri(), QPahoTest::uniqueId(QStringLiteral("a")));
+        QVERIFY(a.startConnect());
+        QVERIFY(a.waitConnected());
+        const qint64 start = nowNs();
+        QVERIFY(a.publishQos1(topic, payload, 60000));
+        withoutMs = (a.publishedNs() - start) / 1'000'000;
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(pahoThreads(), 0, 10000);
+
+    qint64 withMs = -1;
+    {
+        WakerRef ref;
+        RawClient a(m_broker.tcpUri(), QPahoTest::uniqueId(QStringLiteral("a")));
+        QVERIFY(a.startConnect());
+        PahoWaker::wakeFor(2000);
+        QVERIFY(a.waitConnected());
+        QTRY_VERIFY_WITH_TIMEOUT(PahoWaker::isActive(), 10000);
+        const qint64 start = nowNs();
+        PahoWaker::wakeFor(10000); // what QPaho would do when it hands paho a large publish
+        QVERIFY(a.publishQos1(topic, payload, 60000));
+        withMs = (a.publishedNs() - start) / 1'000'000;
+    }
+    qInfo("16 MiB QoS 1 publish until PUBACK: %lld ms without waker, %lld ms with wakeFor()",
+        withoutMs, withMs);
+    QVERIFY2(withoutMs >= 1000, qPrintable(QString::number(withoutMs))); // the problem exists
+    QVERIFY2(withMs < 1000, qPrintable(QString::number(withMs)));
+}
+
+void TstPahoWaker::lastReleaseLetsPahoThreadsStop()
+{
+    // The hidden client alone: it is paho's only client, and the last release() destroys it,
+    // which stops paho's threads. It must neither keep them alive nor make that slow.
+    for (int cycle = 0; cycle < 3; ++cycle) {
+        WakerRef ref;
+        QTRY_VERIFY_WITH_TIMEOUT(PahoWaker::isActive(), 10000);
+        QCOMPARE(threadsNamed(QByteArrayLiteral("MQTTAsync_rcv")), 1);
+        QCOMPARE(wakerThreads(), 1);
+        PahoWaker::wakeFor(50);
+        PahoWaker::wake();
+
+        QElapsedTimer timer;
+        timer.start();
+        ref.release();
+        const qint64 releaseMs = timer.elapsed();
+        qInfo("cycle %d: last release() took %lld ms", cycle, releaseMs);
+        QVERIFY(!PahoWaker::isActive());
+        QCOMPARE(wakerThreads(), 0);
+        // MQTTAsync_destroy() of the last client waited for paho's threads to stop.
+        QTRY_COMPARE_WITH_TIMEOUT(pahoThreads(), 0, 2000);
+        QVERIFY2(releaseMs < 1000, qPrintable(QString::number(releaseMs)));
+        PahoWaker::wake(); // inactive: nothing happens
+        PahoWaker::wakeFor(100);
+        QCOMPARE(wakerThreads(), 0);
+    }
+
+    // paho still works afterwards (fresh threads), with and without a waker.
+    {
+        RawClient c(m_broker.tcpUri(), QPahoTest::uniqueId(QStringLiteral("c")));
+        QVERIFY(c.startConnect());
+        QVERIFY(c.waitConnected());
+        QVERIFY(c.publishQos1(QPahoTest::uniqueId(QStringLiteral("t")).toUtf8(), "x"));
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(pahoThreads(), 0, 10000);
+}
+
+void TstPahoWaker::nestedAcquireKeepsWakerUntilLastRelease()
+{
+    WakerRef first;
+    std::optional<WakerRef> second;
+    second.emplace();
+    QTRY_VERIFY_WITH_TIMEOUT(PahoWaker::isActive(), 10000);
+    first.release();
+    QVERIFY(PahoWaker::isActive());
+    QCOMPARE(wakerThreads(), 1);
+    WakerRef third; // back to 2: no second hidden client
+    QCOMPARE(wakerThreads(), 1);
+    QCOMPARE(threadsNamed(QByteArrayLiteral("MQTTAsync_rcv")), 1);
+    second.reset();
+    QVERIFY(PahoWaker::isActive());
+    third.release();
+    QVERIFY(!PahoWaker::isActive());
+    QCOMPARE(wakerThreads(), 0);
+    QTRY_COMPARE_WITH_TIMEOUT(pahoThreads(), 0, 2000);
+}
+
+void TstPahoWaker::releaseWhileOtherClientsRemain()
+{
+    // QPaho's order: acquire() after a client's create, release() after its destroy. With
+    // real clients left, the last release() removes only the hidden client; destroying the
+    // last real client afterwards stops paho's threads as without the waker.
+    WakerRef refA;
+    auto a
+        = std::make_unique<RawClient>(m_broker.tcpUri(), QPahoTest::uniqueId(QStringLiteral("a")));
+    QVERIFY(a->startConnect());
+    PahoWaker::wakeFor(2000);
+    QVERIFY(a->waitConnected());
+    QTRY_VERIFY_WITH_TIMEOUT(PahoWaker::isActive(), 10000);
+
+    WakerRef refB;
+    auto b
+        = std::make_unique<RawClient>(m_broker.tcpUri(), QPahoTest::uniqueId(QStringLiteral("b")));
+    QVERIFY(b->startConnect());
+    PahoWaker::wakeFor(2000);
+    QVERIFY(b->waitConnected());
+    QVERIFY2(b->connectMs() < 1000, qPrintable(QString::number(b->connectMs())));
+
+    b.reset();
+    refB.release();
+    QVERIFY(PahoWaker::isActive());
+    QVERIFY(a->publishQos1(QPahoTest::uniqueId(QStringLiteral("t")).toUtf8(), "x"));
+
+    // Order variant: the last release() before A's destroy (still allowed, not QPaho's).
+    refA.release();
+    QVERIFY(!PahoWaker::isActive());
+    QCOMPARE(wakerThreads(), 0);
+    QCOMPARE(threadsNamed(QByteArrayLiteral("MQTTAsync_rcv")), 1); // A still runs
+    QVERIFY(a->publishQos1(QPahoTest::uniqueId(QStringLiteral("t")).toUtf8(), "x"));
+    a.reset();
+    QTRY_COMPARE_WITH_TIMEOUT(pahoThreads(), 0, 10000);
+
+    // A create + connect + destroy cycle works again afterwards, and a new waker cycle too.
+    {
+        WakerRef ref;
+        RawClient c(m_broker.tcpUri(), QPahoTest::uniqueId(QStringLiteral("c")));
+        QVERIFY(c.startConnect());
+        PahoWaker::wakeFor(2000);
+        QVERIFY(c.waitConnected());
+        QTRY_VERIFY_WITH_TIMEOUT(PahoWaker::isActive(), 10000);
+        c.destroy();
+        ref.release(); // QPaho's order: after the last real client's destroy
+    }
+    QVERIFY(!PahoWaker::isActive());
+    QCOMPARE(wakerThreads(), 0);
+    // The hidden client was the last one: its destroy stopped them.
+    QTRY_COMPARE_WITH_TIMEOUT(pahoThreads(), 0, 2000);
+}
+
+void TstPahoWaker::concurrentWakesAreSafe()
+{
+    WakerRef ref;
+    RawClient a(m_broker.tcpUri(), QPahoTest::uniqueId(QStringLiteral("a")));
+    QVERIFY(a.startConnect());
+    PahoWaker::wakeFor(2000);
+    QVERIFY(a.waitConnected());
+    QTRY_VERIFY_WITH_TIMEOUT(PahoWaker::isActive(), 10000);
+
+    std::atomic<bool> go { false };
+    std::vector<std::jthread> threads;
+    for (int t = 0; t < 8; ++t) {
+        threads.emplace_back([&go, t] {
+            while (!go.load()) { }
+            for (int i = 0; i < 20000; ++i) {
+                if ((i + t) % 997 == 0)
+                    PahoWaker::wakeFor(20);
+                else
+                    PahoWaker::wake();
+            }
+        });
+    }
+    go.store(true);
+    // Meanwhile: references come and go (the count never reaches 0) on this thread.
+    for (int i = 0; i < 50; ++i) {
+        PahoWaker::acquire();
+        PahoWaker::release();
+    }
+    threads.clear(); // joins
+
+    QVERIFY(PahoWaker::isActive());
+    QCOMPARE(wakerThreads(), 1);
+    QVERIFY(a.publishQos1(QPahoTest::uniqueId(QStringLiteral("t")).toUtf8(), "x"));
+    std::vector<std::unique_ptr<RawClient>> others;
+    const qint64 t = timeAnotherConnect(true, others);
+    QVERIFY(t >= 0);
+    QVERIFY2(t < 1000, qPrintable(QString::number(t)));
+
+    others.clear();
+    a.destroy();
+    ref.release();
+    QVERIFY(!PahoWaker::isActive());
+    QTRY_COMPARE_WITH_TIMEOUT(pahoThreads(), 0, 2000);
+}
+
+void TstPahoWaker::wakesRacingTheLastRelease()
+{
+    // wake()/wakeFor() from other threads while the last release() tears everything down,
+    // and while the next acquire() builds it up again.
+    for (int cycle = 0; cycle < 3; ++cycle) {
+        std::optional<WakerRef> ref;
+        ref.emplace();
+        QTRY_VERIFY_WITH_TIMEOUT(PahoWaker::isActive(), 10000);
+        std::vector<std::jthread> threads; // request stop and join when destroyed
+        for (int t = 0; t < 4; ++t) {
+            threads.emplace_back([t](std::stop_token stop) {
+                for (int i = 0; !stop.stop_requested(); ++i) {
+                    if ((i + t) % 101 == 0)
+                        PahoWaker::wakeFor(10);
+                    else
+                        PahoWaker::wake();
+                }
+            });
+        }
+        ref.reset();
+        QVERIFY(!PahoWaker::isActive());
+        ref.emplace();
+        QTRY_VERIFY_WITH_TIMEOUT(PahoWaker::isActive(), 10000);
+        ref.reset();
+        threads.clear();
+        QVERIFY(!PahoWaker::isActive());
+        QCOMPARE(wakerThreads(), 0);
+        QTRY_COMPARE_WITH_TIMEOUT(pahoThreads(), 0, 2000);
+    }
+}
+
+void TstPahoWaker::inactiveWhenServerCannotListen()
+{
+    // No file descriptor left for the listening socket (or the eventfd, when this runs first):
+    // the waker stays inactive, says so once at debug level, starts neither its thread nor a
+    // paho client, and wake() does nothing.
+    QLoggingCategory::setFilterRules(QStringLiteral("qpaho.client.debug=true"));
+    QTest::ignoreMessage(QtDebugMsg, QRegularExpression(QStringLiteral("waker inactive")));
+    std::optional<WakerRef> first, second;
+    rlimit original {};
+    QCOMPARE(::getrlimit(RLIMIT_NOFILE, &original), 0);
+    std::vector<int> fillers;
+    bool lowered = false;
+    {
+        // Nothing may return early in here: the limit and the descriptors are restored below.
+        rlimit low = original;
+        low.rlim_cur = std::min<rlim_t>(original.rlim_cur, 4096);
+        lowered = ::setrlimit(RLIMIT_NOFILE, &low) == 0;
+        for (int fd; lowered && (fd = ::dup(STDERR_FILENO)) >= 0;)
+            fillers.push_back(fd);
+        first.emplace();
+        second.emplace(); // the count is 2 now; the second one does not retry
+        for (const int fd : fillers)
+            ::close(fd);
+        ::setrlimit(RLIMIT_NOFILE, &original);
+    }
+    QLoggingCategory::setFilterRules(QString());
+    QVERIFY(lowered);
+    QVERIFY(!fillers.empty());
+    QVERIFY(!PahoWaker::isActive());
+    QCOMPARE(wakerThreads(), 0);
+    QCOMPARE(pahoThreads(), 0); // no hidden client was created
+    PahoWaker::wake();
+    PahoWaker::wakeFor(100);
+
+    // paho works as without the waker.
+    {
+        RawClient a(m_broker.tcpUri(), QPahoTest::uniqueId(QStringLiteral("a")));
+        QVERIFY(a.startConnect());
+        PahoWaker::wakeFor(2000);
+        QVERIFY(a.waitConnected());
+        QVERIFY(a.publishQos1(QPahoTest::uniqueId(QStringLiteral("t")).toUtf8(), "x"));
+        QVERIFY(!PahoWaker::isActive());
+        QCOMPARE(wakerThreads(), 0);
+    }
+    first.reset();
+    second.reset();
+    QTRY_COMPARE_WITH_TIMEOUT(pahoThreads(), 0, 10000);
+
+    // The next cycle tries again (and works).
+    WakerRef ref;
+    QTRY_VERIFY_WITH_TIMEOUT(PahoWaker::isActive(), 10000);
+    ref.release();
+    QVERIFY(!PahoWaker::isActive());
+}
+
+QTEST_GUILESS_MAIN(TstPahoWaker)
+#include "tst_pahowaker.moc"
