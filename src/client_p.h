@@ -118,7 +118,8 @@ private:
     Result checkCanQueue() const;
     Result enqueue(quint64 id);
     void pump();
-    void handToPaho(quint64 id, Request &request);
+    // Returns false when the request went back to the queue (paho lost the connection).
+    bool handToPaho(quint64 id, Request &request);
     bool startConnectAttempt();
     void destroyHandle();
     bool ensureHandle();

@@ -1181,9 +1181,11 @@ QFuture<PublishResult> ClientPrivate::publish(const Message &message)
 
 void ClientPrivate::pump()
 {
-    const bool persistentOffline = !options.persistenceDirectory().isEmpty()
-        && (state == Client::State::Connecting || state == Client::State::Reconnecting);
-    if (!m_handle || (state != Client::State::Connected && !persistentOffline))
+    const bool offline = state == Client::State::Connecting || state == Client::State::Reconnecting;
+    // With a persistence directory, publishes must reach paho (which writes them to disk)
+    // instead of waiting in QPaho's memory: durability over the throughput budgets.
+    const bool persistent = !options.persistenceDirectory().isEmpty();
+    if (!m_handle || (state != Client::State::Connected && !(persistent && offline)))
         return;
     const int maxCount = options.maxOutstandingRequests();
     const qint64 maxBytes = options.maxOutstandingBytes();
@@ -1196,9 +1198,7 @@ void ClientPrivate::pump()
             ackWindow = std::min(ackWindow, int(*receiveMaximum));
     }
     const auto alive = m_alive;
-    // While offline with persistence, hand paho every publish (it writes them to disk);
-    // the budgets only matter for throughput on a live connection.
-    while (!m_outbound.empty() && (persistentOffline || inFlightCount < maxCount)) {
+    while (!m_outbound.empty()) {
         const quint64 id = m_outbound.front();
         auto it = m_requests.find(id);
         if (it == m_requests.end()) {
@@ -1206,25 +1206,30 @@ void ClientPrivate::pump()
             continue;
         }
         Request &request = it->second;
-        // While offline, only publishes go to paho (so it persists them).
-        if (persistentOffline && request.kind != RequestKind::Publish)
+        const bool durable = persistent && request.kind == RequestKind::Publish;
+        // While offline, only publishes go to paho (so it persists them); order is kept.
+        if (offline && !durable)
             break;
-        // The byte budget: one publish is always allowed, so a payload above the budget
-        // still goes out alone (paho collapses with several large ones queued, issue 7).
-        if (!persistentOffline && inFlightCount > 0 && inFlightBytes + request.bytes > maxBytes)
-            break;
-        if (!persistentOffline && request.kind == RequestKind::Publish && request.message.qos() > 0
-            && m_inFlightAcked >= ackWindow)
-            break;
+        if (!durable) {
+            if (inFlightCount >= maxCount)
+                break;
+            // The byte budget: one publish is always allowed, so a payload above the budget
+            // still goes out alone (paho collapses with several large ones queued, issue 7).
+            if (inFlightCount > 0 && inFlightBytes + request.bytes > maxBytes)
+                break;
+            if (request.kind == RequestKind::Publish && request.message.qos() > 0
+                && m_inFlightAcked >= ackWindow)
+                break;
+        }
         m_outbound.pop_front();
         request.queued = false;
-        handToPaho(id, request);
-        if (!*alive)
+        const bool handed = handToPaho(id, request);
+        if (!*alive || !handed)
             return;
     }
 }
 
-void ClientPrivate::handToPaho(quint64 id, Request &request)
+bool ClientPrivate::handToPaho(quint64 id, Request &request)
 {
     const bool v5 = isMqtt5();
     MQTTAsync_responseOptions response = MQTTAsync_responseOptions_initializer;
@@ -1326,16 +1331,30 @@ void ClientPrivate::handToPaho(quint64 id, Request &request)
 
     if (rc != MQTTASYNC_SUCCESS) {
         m_bridge->discardContext(context);
+        if (rc == MQTTASYNC_DISCONNECTED) {
+            // paho lost the connection and its connectionLost event is on its way to this
+            // thread: put the request back in front of the queue. It goes out after the
+            // reconnect, or fails with the others when the client gives up.
+            request.handedToPaho = false;
+            --inFlightCount;
+            inFlightBytes -= request.bytes;
+            if (request.kind == RequestKind::Publish && request.message.qos() > 0)
+                --m_inFlightAcked;
+            request.queued = true;
+            m_outbound.push_front(id);
+            return false;
+        }
         finishRequest(id,
             Result(errorForPahoCode(rc),
                 QStringLiteral("paho refused the request: %1").arg(pahoText(rc)), rc));
-        return;
+        return true;
     }
     // A large payload is written in pieces, and paho continues a partial write only when its
     // receive thread cycles (once a second when idle): keep it cycling while much is pending.
     if (request.kind == RequestKind::Publish && inFlightBytes >= 64 * 1024)
         PahoWaker::wakeFor(1000 + int(std::min<qint64>(inFlightBytes / 4096, 60000)));
     markStatisticsChanged();
+    return true;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1480,7 +1499,9 @@ void ClientPrivate::handleRequestEvent(BridgeEvent &event)
         d.error = Error::Refused;
         d.errorString = QStringLiteral("the broker refused the request: %1")
                             .arg(reasonText(event.reasonCode));
-    } else if (event.code == MQTTASYNC_OPERATION_INCOMPLETE) {
+    } else if (event.code == MQTTASYNC_OPERATION_INCOMPLETE
+        || (event.code == MQTTASYNC_FAILURE && event.token == 0)) {
+        // -11: paho dropped it at a connection loss; -1 with no token: a socket write failed.
         d.error = Error::ConnectionLost;
         d.errorString = QStringLiteral("the connection was lost before the broker confirmed it");
     } else {

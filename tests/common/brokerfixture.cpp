@@ -425,8 +425,9 @@ bool Mosquitto::writeConfig()
     } else {
         conf += "persistence false\n";
     }
-    conf += "# the default 20 silently loses QoS2 bursts of v3.1.1 clients\n"
-            "max_inflight_messages 0\n"
+    conf += "# the default 20 silently loses QoS2 bursts of v3.1.1 clients; 0 (unlimited) makes\n"
+            "# 2.0.11 re-send a released QoS 2 message after a restart (duplicates)\n"
+            "max_inflight_messages 1000\n"
             "# large: the default 1000 drops messages for offline persistent sessions, and 0\n"
             "# (unlimited) makes 2.0.11 drop a v5 client after an ACL-denied QoS 1 PUBACK\n"
             "max_queued_messages 100000000\n"

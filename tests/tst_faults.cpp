@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
+// Network faults injected with QPahoTest::FaultProxy between the Client and a real mosquitto:
+// connections reset mid-stream, a black hole detected by keep-alive, latency, and refused
+// reconnect attempts.
+#include "common/faultproxy.h"
+#include "common/qpahotest.h"
+
+#include <QPaho/QPaho>
+
+#include <QtCore/QElapsedTimer>
+#include <QtTest/QSignalSpy>
+#include <QtTest/QTest>
+
+#include <memory>
+#include <vector>
+
+using namespace QPaho;
+using namespace QPahoTest;
+
+namespace {
+
+constexpr int kLong = 10000;
+
+ConnectOptions viaProxy(const FaultProxy &proxy, const QString &clientId = {})
+{
+    ConnectOptions o(proxy.tcpUri());
+    o.setClientId(clientId.isEmpty() ? uniqueId(QStringLiteral("flt")) : clientId);
+    o.setAutomaticReconnect(true);
+    o.setRetryInterval(100, 400);
+    o.setConnectTimeout(5000);
+    return o;
+}
+
+} // namespace
+
+class TstFaults : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+
+    void cutAllLosesNothingAcknowledged();
+    void blackholeDetectedByKeepAlive();
+    void delayedLinkStillWorks();
+    void refusedWhileReconnecting();
+
+private:
+    std::unique_ptr<Mosquitto> m_broker;
+};
+
+void TstFaults::initTestCase()
+{
+    m_broker = std::make_unique<Mosquitto>();
+    QVERIFY2(m_broker->start(), qPrintable(m_broker->lastError()));
+}
+
+// A QoS 1 stream through the proxy; cutAll() resets the connection mid-stream. The publisher
+// (persistent session) reconnects by itself, every publish future succeeds and every message
+// reaches a subscriber connected directly to the broker.
+void TstFaults::cutAllLosesNothingAcknowledged()
+{
+    constexpr int total = 1000;
+    FaultProxy proxy(m_broker->port());
+    QVERIFY(proxy.port() != 0);
+    const QString topic = QStringLiteral("flt/%1/cut").arg(uniqueId());
+
+    Client subscriber;
+    std::vector<int> received(total, 0);
+    int others = 0;
+    connect(&subscriber, &Client::messageReceived, this, [&](const Message &m) {
+        bool ok = false;
+        const int i = m.payload().toInt(&ok);
+        if (ok && i >= 0 && i < total)
+            ++received[size_t(i)];
+        else
+            ++others;
+    });
+    QPAHO_VERIFY_OK(await(subscriber.connectToHost(ConnectOptions(m_broker->tcpUri()))));
+    QPAHO_VERIFY_OK(await(subscriber.subscribe(topic, 1)));
+
+    Client publisher;
+    QSignalSpy lost(&publisher, &Client::connectionLost);
+    QSignalSpy connectedSpy(&publisher, &Client::connected);
+    ConnectOptions o = viaProxy(proxy);
+    o.setCleanSession(false); // in-flight publishes are re-sent after the reconnect
+    QPAHO_VERIFY_OK(await(publisher.connectToHost(o)));
+
+    QObject context;
+    int ok = 0;
+    QStringList failures;
+    for (int i = 0; i < total; ++i) {
+        publisher.publish(topic, QByteArray::number(i), 1)
+            .then(&context, [&ok, &failures](const PublishResult &r) {
+                if (r.isOk())
+                    ++ok;
+                else
+                    failures.append(
+                        QStringLiteral("%1: %2 (paho %3)")
+                            .arg(QVariant::fromValue(r.error()).toString(), r.errorString())
+                            .arg(r.pahoCode()));
+            });
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(publisher.messagesSent() >= total / 3, 30000);
+    QVERIFY(ok < total); // mid-stream
+    proxy.cutAll();
+
+    QTRY_COMPARE_WITH_TIMEOUT(ok + int(failures.size()), total, 60000);
+    QVERIFY2(failures.isEmpty(),
+        qPrintable(
+            QStringLiteral("%1 failed, first: %2").arg(failures.size()).arg(failures.value(0))));
+    QCOMPARE(lost.count(), 1);
+    QCOMPARE(connectedSpy.count(), 2);
+    QVERIFY(connectedSpy.at(1).at(0).value<ConnectResult>().sessionPresent());
+    QCOMPARE(publisher.reconnects(), 1);
+    QCOMPARE(publisher.inFlight(), 0);
+    QCOMPARE(publisher.queued(), 0);
+
+    QTRY_VERIFY_WITH_TIMEOUT(
+        std::find(received.begin(), received.end(), 0) == received.end(), kLong);
+    QCOMPARE(others, 0);
+}
+
+// The proxy swallows everything: with keep-alive 1 s the client notices within ~3 s
+// (connectionLost), then reconnects once the black hole is gone.
+void TstFaults::blackholeDetectedByKeepAlive()
+{
+    FaultProxy proxy(m_broker->port());
+    QVERIFY(proxy.port() != 0);
+    Client client;
+    QSignalSpy lost(&client, &Client::connectionLost);
+    QSignalSpy connectedSpy(&client, &Client::connected);
+    ConnectOptions o = viaProxy(proxy);
+    o.setKeepAliveInterval(1);
+    QPAHO_VERIFY_OK(await(client.connectToHost(o)));
+
+    QElapsedTimer timer;
+    timer.start();
+    proxy.setBlackhole(true);
+    QVERIFY(lost.wait(kLong));
+    const qint64 detected = timer.elapsed();
+    QVERIFY2(detected < 4000, qPrintable(QStringLiteral("detected after %1 ms").arg(detected)));
+    QCOMPARE(client.state(), Client::State::Reconnecting);
+
+    proxy.setBlackhole(false);
+    QTRY_COMPARE_WITH_TIMEOUT(connectedSpy.count(), 2, kLong);
+    QCOMPARE(client.state(), Client::State::Connected);
+    QCOMPARE(client.reconnects(), 1);
+    QCOMPARE(lost.count(), 1);
+    QPAHO_VERIFY_OK(await(client.publish(QStringLiteral("flt/blackhole"), "x", 1)));
+}
+
+// 200 ms of latency each way: connect, subscribe and publishes still finish (a QoS 1 round
+// trip takes at least 400 ms), and the message comes back.
+void TstFaults::delayedLinkStillWorks()
+{
+    FaultProxy proxy(m_broker->port());
+    QVERIFY(proxy.port() != 0);
+    proxy.setDelay(200);
+    const QString topic = QStringLiteral("flt/%1/delay").arg(uniqueId());
+    Client client;
+    QList<QByteArray> received;
+    connect(&client, &Client::messageReceived, this,
+        [&received](const Message &m) { received.append(m.payload()); });
+
+    QElapsedTimer timer;
+    timer.start();
+    QPAHO_VERIFY_OK(await(client.connectToHost(viaProxy(proxy))));
+    QVERIFY2(timer.elapsed() >= 380, qPrintable(QString::number(timer.elapsed())));
+    QPAHO_VERIFY_OK(await(client.subscribe(topic, 1)));
+
+    timer.restart();
+    QPAHO_VERIFY_OK(await(client.publish(topic, "one", 1)));
+    QVERIFY2(timer.elapsed() >= 380, qPrintable(QString::number(timer.elapsed())));
+
+    QList<QFuture<PublishResult>> more;
+    for (int i = 0; i < 20; ++i)
+        more.append(client.publish(topic, QByteArray::number(i), 1));
+    for (const auto &f : std::as_const(more))
+        QPAHO_VERIFY_OK(await(f));
+    QByteArrayList expected { "one" };
+    for (int i = 0; i < 20; ++i)
+        expected.append(QByteArray::number(i));
+    QTRY_COMPARE_WITH_TIMEOUT(QByteArrayList(received), expected, kLong);
+    QCOMPARE(client.state(), Client::State::Connected);
+    QCOMPARE(client.reconnects(), 0);
+}
+
+// The proxy refuses (resets) every new connection while the client tries to reconnect: it
+// keeps retrying, stays Reconnecting, and connects once the proxy accepts again.
+void TstFaults::refusedWhileReconnecting()
+{
+    FaultProxy proxy(m_broker->port());
+    QVERIFY(proxy.port() != 0);
+    Client client;
+    QSignalSpy connectedSpy(&client, &Client::connected);
+    QSignalSpy lost(&client, &Client::connectionLost);
+    QPAHO_VERIFY_OK(await(client.connectToHost(viaProxy(proxy))));
+    QCOMPARE(proxy.acceptedCount(), 1);
+
+    proxy.setRefuse(true);
+    proxy.cutAll();
+    QTRY_COMPARE_WITH_TIMEOUT(lost.count(), 1, kLong);
+    // Several refused attempts (retries 100..400 ms apart).
+    QTRY_VERIFY_WITH_TIMEOUT(proxy.acceptedCount() >= 4, kLong);
+    QCOMPARE(client.state(), Client::State::Reconnecting);
+    QCOMPARE(connectedSpy.count(), 1);
+
+    proxy.setRefuse(false);
+    QTRY_COMPARE_WITH_TIMEOUT(connectedSpy.count(), 2, kLong);
+    QCOMPARE(client.state(), Client::State::Connected);
+    QCOMPARE(client.reconnects(), 1);
+    QCOMPARE(proxy.connectionCount(), 1);
+    QPAHO_VERIFY_OK(await(client.publish(QStringLiteral("flt/refuse"), "x", 1)));
+}
+
+QTEST_GUILESS_MAIN(TstFaults)
+#include "tst_faults.moc"
