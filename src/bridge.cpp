@@ -158,42 +158,6 @@ void Bridge::installClientCallbacks(MQTTAsync handle, bool wantDeliveryComplete)
     MQTTAsync_setDisconnected(handle, this, &Bridge::onDisconnected);
 }
 
-void Bridge::setCallbacks(MQTTAsync_connectOptions &options, Context *context, bool mqtt5) const
-{
-    options.context = context;
-    if (mqtt5) {
-        options.onSuccess5 = &Bridge::onSuccess5;
-        options.onFailure5 = &Bridge::onFailure5;
-    } else {
-        options.onSuccess = &Bridge::onSuccess3;
-        options.onFailure = &Bridge::onFailure3;
-    }
-}
-
-void Bridge::setCallbacks(MQTTAsync_responseOptions &options, Context *context, bool mqtt5) const
-{
-    options.context = context;
-    if (mqtt5) {
-        options.onSuccess5 = &Bridge::onSuccess5;
-        options.onFailure5 = &Bridge::onFailure5;
-    } else {
-        options.onSuccess = &Bridge::onSuccess3;
-        options.onFailure = &Bridge::onFailure3;
-    }
-}
-
-void Bridge::setCallbacks(MQTTAsync_disconnectOptions &options, Context *context, bool mqtt5) const
-{
-    options.context = context;
-    if (mqtt5) {
-        options.onSuccess5 = &Bridge::onSuccess5;
-        options.onFailure5 = &Bridge::onFailure5;
-    } else {
-        options.onSuccess = &Bridge::onSuccess3;
-        options.onFailure = &Bridge::onFailure3;
-    }
-}
-
 void Bridge::onSuccess3(void *context, MQTTAsync_successData *data)
 {
     auto *c = static_cast<Context *>(context);

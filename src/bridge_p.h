@@ -105,12 +105,23 @@ public:
 
     /*! Sets the paho callbacks that route to this bridge on \a handle. */
     void installClientCallbacks(MQTTAsync handle, bool wantDeliveryComplete);
-    /*! Fills onSuccess/onFailure (v3 or v5 flavour) of connect options. */
-    void setCallbacks(MQTTAsync_connectOptions &options, Context *context, bool mqtt5) const;
-    /*! Fills onSuccess/onFailure (v3 or v5 flavour) of response options. */
-    void setCallbacks(MQTTAsync_responseOptions &options, Context *context, bool mqtt5) const;
-    /*! Fills onSuccess/onFailure (v3 or v5 flavour) of disconnect options. */
-    void setCallbacks(MQTTAsync_disconnectOptions &options, Context *context, bool mqtt5) const;
+    /*!
+        Points the onSuccess/onFailure callbacks of paho's connect, response or disconnect
+        options at this bridge, in the flavour of the client's generation: setting the v3
+        pair on an MQTT 5 client (or the reverse) makes paho reject the call (notes §3).
+    */
+    template<typename PahoOptions>
+    void setCallbacks(PahoOptions &options, Context *context, bool mqtt5) const
+    {
+        options.context = context;
+        if (mqtt5) {
+            options.onSuccess5 = &Bridge::onSuccess5;
+            options.onFailure5 = &Bridge::onFailure5;
+        } else {
+            options.onSuccess = &Bridge::onSuccess3;
+            options.onFailure = &Bridge::onFailure3;
+        }
+    }
 
     // paho callbacks (C linkage compatible static functions)
     static void onSuccess3(void *context, MQTTAsync_successData *data);

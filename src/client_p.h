@@ -109,6 +109,9 @@ private:
     QFuture<R> addRequest(Request &&request, quint64 *idOut = nullptr);
     template<typename R>
     static QFuture<R> finished(const R &result);
+    /*! Adds \a request to the table and QPaho's outbound queue, then pumps. */
+    template<typename R>
+    QFuture<R> submit(Request &&request);
 
     void finishRequest(quint64 id, const Result &result);
     void completePromise(Request &request, const Result &result);

@@ -158,6 +158,20 @@ QFuture<R> ClientPrivate::addRequest(Request &&request, quint64 *idOut)
     return future;
 }
 
+template<typename R>
+QFuture<R> ClientPrivate::submit(Request &&request)
+{
+    quint64 id = 0;
+    auto future = addRequest<R>(std::move(request), &id);
+    const Result queued = enqueue(id);
+    if (!queued) {
+        finishRequest(id, queued);
+        return future;
+    }
+    pump();
+    return future;
+}
+
 void ClientPrivate::completePromise(Request &request, const Result &result)
 {
     if (!request.promise)
@@ -1063,15 +1077,7 @@ QFuture<SubscribeResult> ClientPrivate::subscribe(
     request.subscriptions = subs;
     for (const auto &s : subs)
         request.filters.append(s.first);
-    quint64 id = 0;
-    auto future = addRequest<SubscribeResult>(std::move(request), &id);
-    const Result queued = enqueue(id);
-    if (!queued) {
-        finishRequest(id, queued);
-        return future;
-    }
-    pump();
-    return future;
+    return submit<SubscribeResult>(std::move(request));
 }
 
 QFuture<Result> ClientPrivate::unsubscribe(const QStringList &filters, const Properties &properties)
@@ -1101,18 +1107,14 @@ QFuture<Result> ClientPrivate::unsubscribe(const QStringList &filters, const Pro
     request.kind = RequestKind::Unsubscribe;
     request.filters = filters;
     request.properties = properties;
-    quint64 id = 0;
-    auto future = addRequest<Result>(std::move(request), &id);
-    const Result queued = enqueue(id);
-    if (!queued) {
-        finishRequest(id, queued);
-        return future;
+    auto future = submit<Result>(std::move(request));
+    // Forget them (unless refused at once): a reconnect must not bring back what the user
+    // dropped.
+    if (!future.isFinished() || future.result().isOk()) {
+        m_subscriptions.removeIf([&filters](const QPair<QString, SubscribeOptions> &s) {
+            return filters.contains(s.first);
+        });
     }
-    // Forget them now: a reconnect must not bring back what the user dropped.
-    m_subscriptions.removeIf([&filters](const QPair<QString, SubscribeOptions> &s) {
-        return filters.contains(s.first);
-    });
-    pump();
     return future;
 }
 
@@ -1168,15 +1170,7 @@ QFuture<PublishResult> ClientPrivate::publish(const Message &message)
     request.kind = RequestKind::Publish;
     request.message = message;
     request.bytes = message.payload().size();
-    quint64 id = 0;
-    auto future = addRequest<PublishResult>(std::move(request), &id);
-    const Result queued = enqueue(id);
-    if (!queued) {
-        finishRequest(id, queued);
-        return future;
-    }
-    pump();
-    return future;
+    return submit<PublishResult>(std::move(request));
 }
 
 void ClientPrivate::pump()
