@@ -139,6 +139,10 @@ void Bridge::pushLocked(BridgeEvent &&event)
 
 void Bridge::finishContext(Context *context, BridgeEvent &&event)
 {
+    // A new connection starts with no inbound topic aliases. Connect results arrive on
+    // paho's receive thread, like every message, so this needs no lock.
+    if (context->kind == RequestKind::Connect && event.type == BridgeEvent::Type::Success)
+        m_inboundAliases.clear();
     event.requestId = context->requestId;
     event.kind = context->kind;
     std::lock_guard lock(m_mutex);
@@ -275,11 +279,23 @@ int Bridge::onMessageArrived(
         bridge->m_lastTopicUtf8 = topicUtf8.toByteArray();
         bridge->m_lastTopic = fromMqttUtf8(topicUtf8.data(), int(topicUtf8.size()));
     }
+    QString topic = bridge->m_lastTopic;
+    // paho does not resolve topic aliases the broker sends (notes §3): keep the map here,
+    // on paho's receive thread, so a message dropped later cannot lose a mapping.
+    if (message->properties.count > 0
+        && MQTTProperties_hasProperty(&message->properties, MQTTPROPERTY_CODE_TOPIC_ALIAS)) {
+        const auto alias = quint32(
+            MQTTProperties_getNumericValue(&message->properties, MQTTPROPERTY_CODE_TOPIC_ALIAS));
+        if (topic.isEmpty())
+            topic = bridge->m_inboundAliases.value(alias);
+        else
+            bridge->m_inboundAliases.insert(alias, topic);
+    }
 
     BridgeEvent e;
     e.type = BridgeEvent::Type::MessageArrived;
     Message m;
-    m.setTopic(bridge->m_lastTopic);
+    m.setTopic(topic);
     m.setPayload(QByteArray(static_cast<const char *>(message->payload), message->payloadlen));
     m.setQos(message->qos);
     m.setRetained(message->retained != 0);

@@ -9,6 +9,7 @@
 #include <QPaho/message.h>
 #include <QPaho/properties.h>
 
+#include <QtCore/QHash>
 #include <QtCore/QList>
 #include <QtCore/QObject>
 #include <QtCore/QString>
@@ -154,6 +155,8 @@ private:
     // Received topics repeat: reuse the last QString (only touched on paho's receive thread).
     QByteArray m_lastTopicUtf8;
     QString m_lastTopic;
+    // Topic aliases the broker assigned on this connection (paho's receive thread only).
+    QHash<quint32, QString> m_inboundAliases;
 };
 
 } // namespace QPaho::Internal

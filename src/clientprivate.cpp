@@ -1161,6 +1161,17 @@ QFuture<PublishResult> ClientPrivate::publish(const Message &message)
                 QStringLiteral("the message exceeds the server's maximum packet size "
                                "of %1 bytes")
                     .arg(*maxSize));
+        // [MQTT-3.3.2-9]: an alias above the server's Topic Alias Maximum (absent: 0, no
+        // aliases at all) is a protocol error: the broker would close the connection.
+        if (const auto alias = props.topicAlias()) {
+            const quint32 maxAlias = connack.topicAliasMaximum().value_or(0);
+            if (*alias > maxAlias)
+                return fail(Error::InvalidArgument,
+                    QStringLiteral("topic alias %1 exceeds the server's Topic Alias Maximum "
+                                   "of %2")
+                        .arg(*alias)
+                        .arg(maxAlias));
+        }
     }
     const Result can = checkCanQueue();
     if (!can)
