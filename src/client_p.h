@@ -180,6 +180,13 @@ private:
     QSet<int> m_restoredTokens;
     Internal::NoDelayTracker m_noDelay;
 
+    // MQTT 5 subscription identifiers: identifier -> the filters of that SUBSCRIBE, and
+    // every filter that has one (for routing copies to the right handler).
+    void assignSubscriptionIdentifier(Request &request);
+    std::map<quint32, QStringList> m_subscriptionIdFilters;
+    QSet<QString> m_identifiedFilters;
+    quint32 m_nextSubscriptionId = 1;
+
     // Subscriptions the user holds (filter -> options), replayed when a session is lost.
     QList<QPair<QString, SubscribeOptions>> m_subscriptions;
 

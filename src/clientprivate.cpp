@@ -396,6 +396,8 @@ QFuture<ConnectResult> ClientPrivate::connectToHost(const ConnectOptions &newOpt
     m_everConnected = false;
     m_subscriptions.clear();
     m_responseTopic.clear(); // a new session: request() subscribes again
+    m_subscriptionIdFilters.clear();
+    m_identifiedFilters.clear();
     if (oldVersion != protocolVersion)
         Q_EMIT q_ptr->protocolVersionChanged(protocolVersion);
     if (oldId != clientId)
@@ -1077,7 +1079,32 @@ QFuture<SubscribeResult> ClientPrivate::subscribe(
     request.subscriptions = subs;
     for (const auto &s : subs)
         request.filters.append(s.first);
+    assignSubscriptionIdentifier(request);
     return submit<SubscribeResult>(std::move(request));
+}
+
+void ClientPrivate::assignSubscriptionIdentifier(Request &request)
+{
+    // MQTT 5 routing: every SUBSCRIBE carries a subscription identifier (the user's, or one
+    // QPaho picks), and each received copy names the subscriptions it matched. A handler whose
+    // filter is one of those subscriptions then gets exactly the copies meant for it, even
+    // when overlapping subscriptions make the broker send one copy per subscription.
+    if (!isMqtt5() || state != Client::State::Connected
+        || !lastConnect.properties().subscriptionIdentifiersAvailable().value_or(true))
+        return;
+    SubscribeOptions &first = request.subscriptions.first().second;
+    Properties props = first.properties();
+    if (props.subscriptionIdentifiers().isEmpty()) {
+        if (m_nextSubscriptionId > 268435455)
+            return; // the identifier space is used up: plain topic matching from here on
+        props.setSubscriptionIdentifier(m_nextSubscriptionId++);
+        first.setProperties(props);
+    }
+    const quint32 id = props.subscriptionIdentifiers().constFirst();
+    for (const QString &filter : std::as_const(request.filters)) {
+        m_subscriptionIdFilters[id].append(filter);
+        m_identifiedFilters.insert(filter);
+    }
 }
 
 QFuture<Result> ClientPrivate::unsubscribe(const QStringList &filters, const Properties &properties)
@@ -1114,6 +1141,11 @@ QFuture<Result> ClientPrivate::unsubscribe(const QStringList &filters, const Pro
         m_subscriptions.removeIf([&filters](const QPair<QString, SubscribeOptions> &s) {
             return filters.contains(s.first);
         });
+        for (const QString &filter : filters) {
+            m_identifiedFilters.remove(filter);
+            for (auto &entry : m_subscriptionIdFilters)
+                entry.second.removeAll(filter);
+        }
     }
     return future;
 }
@@ -1669,9 +1701,25 @@ void ClientPrivate::dispatchMessage(const Message &message)
     // Handlers added while dispatching see the next message, not this one.
     const size_t count = m_handlers.size();
     const QString topic = message.topic();
+    // The subscriptions this copy was sent for, when the broker said so (MQTT 5).
+    QStringList routedFilters;
+    bool routed = false;
+    if (!m_subscriptionIdFilters.empty()) {
+        for (const quint32 id : message.properties().subscriptionIdentifiers()) {
+            const auto it = m_subscriptionIdFilters.find(id);
+            if (it != m_subscriptionIdFilters.end()) {
+                routed = true;
+                routedFilters += it->second;
+            }
+        }
+    }
     for (size_t i = 0; i < count; ++i) {
         Handler &h = m_handlers[i];
         if (!h.active || !h.context || !Topic::matches(h.filter, topic))
+            continue;
+        // A handler for one of the identified subscriptions takes only the copies sent for
+        // it; any other handler goes by topic matching alone.
+        if (routed && m_identifiedFilters.contains(h.filter) && !routedFilters.contains(h.filter))
             continue;
         if (h.context->thread() == here) {
             const auto function = h.function; // the handler may remove itself

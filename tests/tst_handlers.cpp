@@ -58,6 +58,7 @@ private Q_SLOTS:
     void wildcardFilters_data();
     void wildcardFilters();
     void overlappingFiltersOnOneSubscription();
+    void overlappingSubscriptionsRoutedByIdentifier();
     void dollarTopicsOnlyForDollarFilters();
     void contextDestructionRemovesHandler();
     void removeMessageHandlerOnce();
@@ -196,6 +197,43 @@ void TstHandlers::overlappingFiltersOnOneSubscription()
     QCOMPARE(exactAgain.topics, QStringList { topic });
     QCOMPARE(otherLeaf.count(), 0);
     QCOMPARE(otherTree.count(), 0);
+}
+
+// MQTT 5: with two overlapping subscriptions mosquitto sends one copy per subscription, each
+// naming its subscription identifier. QPaho gives every SUBSCRIBE an identifier, so a handler
+// whose filter is one of the subscriptions gets exactly the copy sent for it: once per message.
+void TstHandlers::overlappingSubscriptionsRoutedByIdentifier()
+{
+    const QString p = QPahoTest::uniqueId(QStringLiteral("route"));
+    Client subscriber;
+    Client publisher;
+    auto c1 = subscriber.connectToHost(ConnectOptions::v5(m_broker.tcpUri()));
+    auto c2 = publisher.connectToHost(ConnectOptions::v5(m_broker.tcpUri()));
+    QPAHO_VERIFY_OK(await(c1, Timeout));
+    QPAHO_VERIFY_OK(await(c2, Timeout));
+    int copies = 0;
+    connect(&subscriber, &Client::messageReceived, this, [&copies] { ++copies; });
+    Calls hash, plus, exact;
+    QVERIFY(subscriber.addMessageHandler(p + QStringLiteral("/#"), this, hash.recorder()));
+    QVERIFY(subscriber.addMessageHandler(p + QStringLiteral("/+"), this, plus.recorder()));
+    // Not a subscription filter: plain topic matching, so it sees every copy.
+    QVERIFY(subscriber.addMessageHandler(p + QStringLiteral("/x"), this, exact.recorder()));
+    QPAHO_VERIFY_OK(await(subscriber.subscribe(p + QStringLiteral("/#"), 1), Timeout));
+    QPAHO_VERIFY_OK(await(subscriber.subscribe(p + QStringLiteral("/+"), 1), Timeout));
+
+    const QString topic = p + QStringLiteral("/x");
+    QPAHO_VERIFY_OK(await(publisher.publish(topic, "once", 1), Timeout));
+    QTRY_COMPARE_WITH_TIMEOUT(copies, 2, Timeout); // the broker sent two copies ...
+    QTRY_COMPARE_WITH_TIMEOUT(exact.count(), 2, Timeout);
+    QCOMPARE(hash.topics, QStringList { topic }); // ... each subscription's handler got one
+    QCOMPARE(plus.topics, QStringList { topic });
+
+    // After unsubscribing one of them, its handler no longer gets routed copies.
+    QPAHO_VERIFY_OK(await(subscriber.unsubscribe(p + QStringLiteral("/+")), Timeout));
+    QPAHO_VERIFY_OK(await(publisher.publish(topic, "again", 1), Timeout));
+    QTRY_COMPARE_WITH_TIMEOUT(copies, 3, Timeout);
+    QTRY_COMPARE_WITH_TIMEOUT(hash.count(), 2, Timeout);
+    QCOMPARE(plus.count(), 2); // topic matching again: the one remaining copy matches "+"
 }
 
 void TstHandlers::dollarTopicsOnlyForDollarFilters()

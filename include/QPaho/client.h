@@ -186,6 +186,12 @@ public:
         \a context (queued when that is not the Client's thread), and removed when
         \a context is destroyed. Returns an id for removeMessageHandler(), or 0 when
         \a filter is invalid or \a context is null.
+
+        On MQTT 5 connections QPaho gives every SUBSCRIBE a subscription identifier. When
+        overlapping subscriptions make the broker send one copy per subscription, a handler
+        whose filter is one of the subscribed filters receives only the copy sent for its
+        subscription (so once per publication); other handlers match by topic and see
+        every copy, as messageReceived() does.
     */
     template<typename Functor>
     HandlerId addMessageHandler(const QString &filter, const QObject *context, Functor &&handler)
