@@ -22,6 +22,27 @@ QString failureText(const char *message, int code)
     return {};
 }
 
+// The connect part of paho's v3 and v5 success data has the same fields.
+template<typename ConnectData>
+void readConnect(BridgeEvent &e, const ConnectData &connect)
+{
+    e.text = QString::fromUtf8(connect.serverURI);
+    e.mqttVersion = connect.MQTTVersion;
+    e.sessionPresent = connect.sessionPresent != 0;
+}
+
+// SUBACK/UNSUBACK codes of a v5 success. For a single filter paho leaves the array
+// uninitialised (notes §3): the code is in reasonCode then.
+void readReasonCodes(QList<int> &out, int count, const MQTTReasonCodes *codes, int single)
+{
+    if (count > 1 && codes) {
+        for (int i = 0; i < count; ++i)
+            out.append(codes[i]);
+    } else {
+        out.append(single);
+    }
+}
+
 } // namespace
 
 Bridge::Bridge(QObject *receiver) : m_receiver(receiver) { }
@@ -171,9 +192,7 @@ void Bridge::onSuccess3(void *context, MQTTAsync_successData *data)
         e.token = data->token;
         switch (c->kind) {
         case RequestKind::Connect:
-            e.text = QString::fromUtf8(data->alt.connect.serverURI);
-            e.mqttVersion = data->alt.connect.MQTTVersion;
-            e.sessionPresent = data->alt.connect.sessionPresent != 0;
+            readConnect(e, data->alt.connect);
             break;
         case RequestKind::Subscribe:
             if (c->filterCount <= 1) {
@@ -204,26 +223,15 @@ void Bridge::onSuccess5(void *context, MQTTAsync_successData5 *data)
             e.properties = fromPaho(&data->properties);
         switch (c->kind) {
         case RequestKind::Connect:
-            e.text = QString::fromUtf8(data->alt.connect.serverURI);
-            e.mqttVersion = data->alt.connect.MQTTVersion;
-            e.sessionPresent = data->alt.connect.sessionPresent != 0;
+            readConnect(e, data->alt.connect);
             break;
         case RequestKind::Subscribe:
-            // For a single filter paho leaves alt.sub.reasonCodes uninitialised (notes §3).
-            if (data->alt.sub.reasonCodeCount > 1 && data->alt.sub.reasonCodes) {
-                for (int i = 0; i < data->alt.sub.reasonCodeCount; ++i)
-                    e.reasonCodes.append(data->alt.sub.reasonCodes[i]);
-            } else {
-                e.reasonCodes.append(data->reasonCode);
-            }
+            readReasonCodes(e.reasonCodes, data->alt.sub.reasonCodeCount, data->alt.sub.reasonCodes,
+                data->reasonCode);
             break;
         case RequestKind::Unsubscribe:
-            if (data->alt.unsub.reasonCodeCount > 1 && data->alt.unsub.reasonCodes) {
-                for (int i = 0; i < data->alt.unsub.reasonCodeCount; ++i)
-                    e.reasonCodes.append(data->alt.unsub.reasonCodes[i]);
-            } else {
-                e.reasonCodes.append(data->reasonCode);
-            }
+            readReasonCodes(e.reasonCodes, data->alt.unsub.reasonCodeCount,
+                data->alt.unsub.reasonCodes, data->reasonCode);
             break;
         default:
             break;
