@@ -595,10 +595,9 @@ void TstPahoWaker::wakesRacingTheLastRelease()
 void TstPahoWaker::inactiveWhenServerCannotListen()
 {
     // No file descriptor left for the listening socket (or the eventfd, when this runs first):
-    // the waker stays inactive, says so once at debug level, starts neither its thread nor a
-    // paho client, and wake() does nothing.
-    QLoggingCategory::setFilterRules(QStringLiteral("qpaho.client.debug=true"));
-    QTest::ignoreMessage(QtDebugMsg, QRegularExpression(QStringLiteral("waker inactive")));
+    // the waker stays inactive, starts neither its thread nor a paho client, and wake() does
+    // nothing. (Its debug message is not checked here: formatting a QDebug while every file
+    // descriptor is taken trips UBSan's vptr check, which cannot read /proc then.)
     std::optional<WakerRef> first, second;
     rlimit original {};
     QCOMPARE(::getrlimit(RLIMIT_NOFILE, &original), 0);
@@ -617,7 +616,6 @@ void TstPahoWaker::inactiveWhenServerCannotListen()
             ::close(fd);
         ::setrlimit(RLIMIT_NOFILE, &original);
     }
-    QLoggingCategory::setFilterRules(QString());
     QVERIFY(lowered);
     QVERIFY(!fillers.empty());
     QVERIFY(!PahoWaker::isActive());
