@@ -1578,13 +1578,7 @@ Message failedResponse(const QString &why)
 QFuture<Message> ClientPrivate::request(
     const QString &topic, const QByteArray &payload, int qos, int timeoutMs)
 {
-    const auto fail = [](const QString &why) {
-        QPromise<Message> promise;
-        promise.start();
-        promise.addResult(failedResponse(why));
-        promise.finish();
-        return promise.future();
-    };
+    const auto fail = [](const QString &why) { return finished(failedResponse(why)); };
     if (m_shuttingDown)
         return fail(QStringLiteral("the client is being destroyed"));
     if (state != Client::State::Connected)

@@ -32,17 +32,6 @@ T resultOf(const QFuture<T> &future)
     return future.result();
 }
 template<>
-inline QPaho::Result resultOf(const QFuture<QPaho::Result> &future)
-{
-    if (!future.isFinished())
-        return QPaho::Result(QPaho::Error::Timeout, QStringLiteral("test: future not finished"));
-    if (future.isCanceled() || future.resultCount() != 1)
-        return QPaho::Result(QPaho::Error::PahoError,
-            QStringLiteral("test: future canceled or without exactly one result"));
-    return future.result();
-}
-
-template<>
 inline QPaho::Message resultOf(const QFuture<QPaho::Message> &future)
 {
     if (!future.isFinished() || future.isCanceled() || future.resultCount() != 1) {
