@@ -13,6 +13,7 @@
 #include <QPaho/QPaho>
 #include <QtCore/QCoreApplication>
 #include <QtCore/QEventLoop>
+#include <QtCore/QTimer>
 
 #include <algorithm>
 #include <functional>
@@ -20,13 +21,20 @@
 namespace bench {
 namespace {
 
-// Runs the main thread's event loop until pred() holds or the deadline passes.
+// Runs the main thread's event loop until pred() holds or the deadline passes. It blocks
+// in the event dispatcher like QEventLoop::exec() (processEvents() with a time limit would
+// return at once when nothing is pending and turn this into a busy loop that steals a core
+// from paho's threads); a 10 ms tick wakes it to check the deadline.
 bool waitUntil(const std::function<bool()> &pred, Clock::time_point deadline)
 {
+    if (pred())
+        return true;
+    QTimer tick;
+    tick.start(10);
     while (!pred()) {
         if (Clock::now() >= deadline)
             return false;
-        QCoreApplication::processEvents(QEventLoop::AllEvents | QEventLoop::WaitForMoreEvents, 10);
+        QCoreApplication::processEvents(QEventLoop::AllEvents | QEventLoop::WaitForMoreEvents);
     }
     return true;
 }
@@ -49,6 +57,11 @@ public:
             o.setMaxInflight(p.maxInflight);
             o.setCleanSession(true);
             // QPaho's defaults otherwise: TCP_NODELAY on, its own outbound byte budget.
+            // QPAHO_BENCH_MAX_BYTES / QPAHO_BENCH_MAX_REQUESTS override the budget (sweeps).
+            if (const int bytes = qEnvironmentVariableIntValue("QPAHO_BENCH_MAX_BYTES"))
+                o.setMaxOutstandingBytes(bytes);
+            if (const int count = qEnvironmentVariableIntValue("QPAHO_BENCH_MAX_REQUESTS"))
+                o.setMaxOutstandingRequests(count);
             return o;
         };
         const QString topic = QString::fromStdString(p.topic);

@@ -175,6 +175,7 @@ private:
     QTimer m_reconnectTimer;
     QTimer m_timeoutTimer;
     QTimer m_disconnectGuard;
+    QTimer m_statisticsTimer;
     QElapsedTimer m_clock;
     std::multimap<qint64, quint64> m_deadlines;
     QSet<int> m_restoredTokens;
@@ -209,7 +210,6 @@ private:
     Client::HandlerId m_nextHandlerId = 1;
     int m_dispatchDepth = 0;
     bool m_handlersNeedCompaction = false;
-    bool m_statisticsPending = false;
     bool m_shuttingDown = false;
     std::shared_ptr<bool> m_alive = std::make_shared<bool>(true);
 };

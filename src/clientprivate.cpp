@@ -28,6 +28,8 @@ constexpr qint64 kMaxRemainingLength = 268435455;
 // Time a DISCONNECT may take before QPaho closes the handle itself: paho queues a user
 // DISCONNECT behind pending publishes and may never complete it (notes §2).
 constexpr int kDisconnectGuardMs = 10000;
+// statisticsChanged() comes at most this often: enough for a UI, cheap under load.
+constexpr int kStatisticsIntervalMs = 20;
 
 QString pahoText(int rc)
 {
@@ -106,11 +108,18 @@ ClientPrivate::ClientPrivate(Client *q) : q_ptr(q)
     m_reconnectTimer.setSingleShot(true);
     m_timeoutTimer.setSingleShot(true);
     m_disconnectGuard.setSingleShot(true);
+    m_statisticsTimer.setSingleShot(true);
+    m_statisticsTimer.setInterval(kStatisticsIntervalMs);
     // The timers must follow the Client into another thread: parent them to this object,
     // which is a child of the Client.
     m_reconnectTimer.setParent(this);
     m_timeoutTimer.setParent(this);
     m_disconnectGuard.setParent(this);
+    m_statisticsTimer.setParent(this);
+    connect(&m_statisticsTimer, &QTimer::timeout, this, [this] {
+        if (!m_shuttingDown)
+            Q_EMIT q_ptr->statisticsChanged();
+    });
     connect(&m_reconnectTimer, &QTimer::timeout, this, [this] {
         if (state == Client::State::Reconnecting)
             startConnectAttempt();
@@ -292,19 +301,12 @@ void ClientPrivate::setState(Client::State newState)
 
 void ClientPrivate::markStatisticsChanged()
 {
-    if (m_statisticsPending || m_shuttingDown)
+    // Coalesced by a timer: a counter changes once per message, and a posted call per
+    // event-loop pass would cost a wake-up of this thread per burst of traffic. The timer
+    // also keeps the signal out of calls the user is making.
+    if (m_shuttingDown || m_statisticsTimer.isActive())
         return;
-    m_statisticsPending = true;
-    // Coalesce: at most one statisticsChanged() per event-loop pass, never from inside
-    // a call the user is making.
-    QMetaObject::invokeMethod(
-        this,
-        [this] {
-            m_statisticsPending = false;
-            if (!m_shuttingDown)
-                Q_EMIT q_ptr->statisticsChanged();
-        },
-        Qt::QueuedConnection);
+    m_statisticsTimer.start();
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1798,6 +1800,7 @@ void ClientPrivate::shutdown()
     m_reconnectTimer.stop();
     m_timeoutTimer.stop();
     m_disconnectGuard.stop();
+    m_statisticsTimer.stop();
     for (Handler &h : m_handlers)
         disconnect(h.destroyedConnection);
     m_handlers.clear();

@@ -239,7 +239,10 @@ Q_SIGNALS:
     void serverUriChanged(const QString &serverUri);
     /*! Emitted when protocolVersion() changes. */
     void protocolVersionChanged(QPaho::ProtocolVersion version);
-    /*! Emitted (at most once per event-loop pass) when a statistics counter changed. */
+    /*!
+        Emitted when a statistics counter changed. Coalesced: at most once every 20 ms, and
+        never from inside a call into the Client.
+    */
     void statisticsChanged();
     /*!
         Emitted when a publish restored from the persistence directory (issued by an
