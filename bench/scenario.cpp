@@ -40,19 +40,23 @@ std::vector<Scenario> makeScenarios()
         s.qos = qos;
         s.payload = payload;
         s.n = n;
-        s.nQuick = std::max<std::uint64_t>(n / 10, 50);
+        s.nQuick = std::max<std::uint64_t>(n / 5, 50);
         s.window = kDefaultWindow;
+        // paho.mqtt.c collapses with several large payloads queued (a few hundred msg/s):
+        // such a run stops issuing after the time box and reports what it measured.
+        s.budgetSec = 3;
+        s.budgetSecQuick = 1.5;
         v.push_back(s);
     };
-    tp(0, 16, "16", 100'000);
-    tp(0, K, "1k", 50'000);
+    // N: about a second per run for a client that does not collapse.
+    tp(0, 16, "16", 50'000);
+    tp(0, K, "1k", 30'000);
     tp(0, 16 * K, "16k", 10'000);
-    // paho.mqtt.c stalls ~1 s whenever a write is partial (large payloads): keep N modest.
-    tp(0, 64 * K, "64k", 2'000);
-    tp(0, 256 * K, "256k", 500);
-    tp(1, 16, "16", 30'000);
-    tp(1, K, "1k", 30'000);
-    tp(1, 16 * K, "16k", 10'000);
+    tp(0, 64 * K, "64k", 4'000);
+    tp(0, 256 * K, "256k", 1'000);
+    tp(1, 16, "16", 20'000);
+    tp(1, K, "1k", 20'000);
+    tp(1, 16 * K, "16k", 5'000);
     tp(1, 64 * K, "64k", 2'000);
     tp(1, 256 * K, "256k", 500);
     tp(2, 16, "16", 10'000);
@@ -69,7 +73,7 @@ std::vector<Scenario> makeScenarios()
         s.n = 2'000;
         s.nQuick = 300;
         // Time box: with Nagle on, a QoS 1/2 round trip takes ~88 ms (2000 would take 3 min).
-        s.budgetSec = 3;
+        s.budgetSec = 2;
         s.budgetSecQuick = 1;
         v.push_back(s);
     }
@@ -97,12 +101,13 @@ std::vector<Scenario> makeScenarios()
         s.onlyClients = { "rawpaho", "rawpaho-nd" };
         v.push_back(s);
     };
-    win(16, "16", 50'000, 5'000, 100);
-    win(16, "16", 50'000, 5'000, 0);
+    win(16, "16", 20'000, 5'000, 100);
+    win(16, "16", 20'000, 5'000, 0);
     for (std::uint64_t w : { 1, 2, 3, 100, 0 })
-        win(64 * K, "64k", 1'000, 200, w);
+        win(64 * K, "64k", 500, 200, w);
 
-    // "Publish in a loop without waiting": every client, nothing throttled, all must arrive.
+    // "Publish in a loop without waiting": nothing throttled, all must arrive. QPaho, with
+    // libmosquitto as the reference; raw paho's collapse is measured in the window table.
     auto loop = [&](std::size_t payload, const char *size, std::uint64_t n, std::uint64_t nQuick) {
         Scenario s;
         s.name = std::string("loop-q1-") + size;
@@ -113,13 +118,16 @@ std::vector<Scenario> makeScenarios()
         s.nQuick = nQuick;
         s.window = 0;
         s.maxReps = 1;
-        // raw paho needs minutes for 10,000 x 64 KiB issued at once: report what arrived.
-        s.timeoutSec = 20;
-        s.timeoutSecQuick = 10;
+        s.timeoutSec = 60;
+        s.timeoutSecQuick = 20;
         v.push_back(s);
     };
     loop(64 * K, "64k", 10'000, 500);
+    v.back().onlyClients = { "mosquitto", "qpaho" };
     loop(64, "64b", 200'000, 20'000);
+    // libmosquitto's queue slows to a few k msg/s with 200,000 QoS 1 publishes at once
+    // (not all arrive within a minute): QPaho only.
+    v.back().onlyClients = { "qpaho" };
 
     Scenario rss;
     rss.name = "rss-q0";
@@ -307,12 +315,31 @@ RunResult runOne(const Scenario &s, const std::string &client, const RunOptions 
     bool complete = false;
 
     if (s.kind == Kind::Throughput) {
-        job.firstSeq = 0;
-        job.count = r.n;
+        // Issued in twentieths when time-boxed (the drivers keep their window across calls).
+        const double box = o.callgrind ? 0 : (o.quick ? s.budgetSecQuick : s.budgetSec);
+        const std::uint64_t chunk = box > 0 ? std::max<std::uint64_t>(r.n / 20, 1) : r.n;
+        r.planned = r.n;
         if (o.callgrind)
             BENCH_CALLGRIND_START();
         const std::int64_t t0 = nowNs();
-        const PublishResult pr = driver->publish(job);
+        PublishResult pr;
+        for (std::uint64_t issued = 0; issued < r.n;) {
+            job.firstSeq = issued;
+            job.count = std::min(chunk, r.n - issued);
+            const PublishResult part = driver->publish(job);
+            pr.issued += part.issued;
+            pr.rejected += part.rejected;
+            pr.timedOut |= part.timedOut;
+            if (pr.error.empty())
+                pr.error = part.error;
+            issued += job.count;
+            if (part.timedOut)
+                break;
+            if (box > 0 && issued < r.n && static_cast<double>(nowNs() - t0) / 1e9 >= box) {
+                r.n = issued; // time-boxed: measure what was issued
+                break;
+            }
+        }
         r.issueSeconds = static_cast<double>(nowNs() - t0) / 1e9;
         complete = waitAll(*driver, sink, r.n, deadline);
         if (o.callgrind)
@@ -406,6 +433,7 @@ QJsonObject RunResult::toJson() const
     o["error"] = QString::fromStdString(error);
     o["timedOut"] = timedOut;
     o["n"] = static_cast<qint64>(n);
+    o["planned"] = static_cast<qint64>(planned);
     o["received"] = static_cast<qint64>(received);
     o["duplicates"] = static_cast<qint64>(duplicates);
     o["stray"] = static_cast<qint64>(stray);
@@ -438,6 +466,7 @@ RunResult RunResult::fromJson(const QJsonObject &o)
     r.error = o["error"].toString().toStdString();
     r.timedOut = o["timedOut"].toBool();
     r.n = static_cast<std::uint64_t>(o["n"].toInteger());
+    r.planned = static_cast<std::uint64_t>(o["planned"].toInteger());
     r.received = static_cast<std::uint64_t>(o["received"].toInteger());
     r.duplicates = static_cast<std::uint64_t>(o["duplicates"].toInteger());
     r.stray = static_cast<std::uint64_t>(o["stray"].toInteger());

@@ -30,7 +30,9 @@ struct Scenario
     std::uint64_t nQuick = 0; // --quick
     std::uint64_t window = 0; // max outstanding publishes; 0 = issue all at once
     int maxReps = 0; // cap on repetitions (0 = no cap)
-    double budgetSec = 0, budgetSecQuick = 0; // Latency: stop after this long (0 = never)
+    // Latency: stop after this long; Throughput: stop issuing after this long, so a client
+    // that collapses (raw paho with large payloads) cannot stretch the run (0 = never).
+    double budgetSec = 0, budgetSecQuick = 0;
     int timeoutSec = 60, timeoutSecQuick = 30; // per run; what is missing then is reported
     std::vector<std::string> onlyClients; // empty = every selected client
     std::string note;
@@ -62,6 +64,7 @@ struct RunResult
     std::string error; // why not ok
     bool timedOut = false;
     std::uint64_t n = 0; // messages (or round trips) attempted
+    std::uint64_t planned = 0; // the scenario's N; more than n when the run was time-boxed
     std::uint64_t received = 0, duplicates = 0, stray = 0, rejected = 0;
     std::uint64_t window = 0;
     double seconds = 0; // first publish -> last receipt

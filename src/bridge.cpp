@@ -99,15 +99,14 @@ void Bridge::discardContext(Context *context)
     delete context;
 }
 
-std::vector<BridgeEvent> Bridge::takeEvents()
+void Bridge::takeEvents(std::vector<BridgeEvent> &out)
 {
-    std::vector<BridgeEvent> events;
+    out.clear();
     std::lock_guard lock(m_mutex);
-    events.swap(m_inbox);
+    out.swap(m_inbox);
     m_wakePosted = false;
     m_pendingMessages = 0;
     m_oldestCandidate = 0;
-    return events;
 }
 
 void Bridge::setInboundLimit(int maxPendingMessages, bool dropOldest)

@@ -96,8 +96,11 @@ public:
     /*! Frees a context paho will never call back (the call itself failed). */
     void discardContext(Context *context);
 
-    /*! Moves the pending events out (owner thread). */
-    std::vector<BridgeEvent> takeEvents();
+    /*!
+        Moves the pending events into \a out (owner thread), which must be empty: the inbox
+        keeps \a out's capacity, so a steady stream of bursts allocates no vectors.
+    */
+    void takeEvents(std::vector<BridgeEvent> &out);
 
     /*! Inbound bound and policy; 0 means unbounded. */
     void setInboundLimit(int maxPendingMessages, bool dropOldest);

@@ -145,6 +145,7 @@ private:
 
     MQTTAsync m_handle = nullptr;
     std::unique_ptr<Internal::Bridge> m_bridge;
+    std::vector<Internal::BridgeEvent> m_spareEvents; // drained vector, reused (drain())
     // What the handle was created with; a different connect recreates it.
     QString m_handleKey;
     QByteArray m_persistenceDir; // kept alive for paho's persistence context

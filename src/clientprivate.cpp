@@ -30,6 +30,8 @@ constexpr qint64 kMaxRemainingLength = 268435455;
 constexpr int kDisconnectGuardMs = 10000;
 // statisticsChanged() comes at most this often: enough for a UI, cheap under load.
 constexpr int kStatisticsIntervalMs = 20;
+// A drained event vector is kept for reuse up to this capacity (a burst beyond it is rare).
+constexpr std::size_t kMaxSpareEvents = 4096;
 
 QString pahoText(int rc)
 {
@@ -500,8 +502,8 @@ void ClientPrivate::destroyHandle()
     m_handle = nullptr;
     PahoWaker::release();
     m_handleKey.clear();
-    std::vector<BridgeEvent> leftovers = m_bridge->takeEvents();
-    Q_UNUSED(leftovers); // outcome decided below: nothing paho held will complete now
+    std::vector<BridgeEvent> leftovers;
+    m_bridge->takeEvents(leftovers); // outcome decided below: nothing paho held completes now
     const QString text = m_shuttingDown ? QStringLiteral("the client was destroyed")
                                         : QStringLiteral("the connection was closed");
     const Error error = m_shuttingDown ? Error::ClientDestroyed : Error::Disconnected;
@@ -1409,7 +1411,10 @@ void ClientPrivate::drain()
 {
     if (!m_bridge || m_shuttingDown)
         return;
-    std::vector<BridgeEvent> events = m_bridge->takeEvents();
+    // The spare vector's capacity goes to the inbox; a nested drain (a user slot running an
+    // event loop) finds the spare empty and simply starts without one.
+    std::vector<BridgeEvent> events = std::move(m_spareEvents);
+    m_bridge->takeEvents(events);
     const quint64 dropped = m_bridge->takeDroppedCount();
     if (dropped) {
         messagesDropped += dropped;
@@ -1462,6 +1467,9 @@ void ClientPrivate::drain()
     }
     if (messagesReceived && !events.empty())
         markStatisticsChanged();
+    events.clear();
+    if (events.capacity() <= kMaxSpareEvents && events.capacity() > m_spareEvents.capacity())
+        m_spareEvents = std::move(events);
     pump();
 }
 

@@ -32,7 +32,7 @@ public:
     int maxInflight = 20;
     int minRetry = 1000;
     int maxRetry = 60000;
-    int maxQueued = 100000;
+    int maxQueued = 1000000;
     int maxOutstandingRequests = 100;
     int maxPendingMessages = 1000000;
     int requestTimeout = 0;

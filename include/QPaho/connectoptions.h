@@ -155,7 +155,11 @@ public:
     bool offlineBuffering() const;
     /*! Turns offline buffering on or off. */
     void setOfflineBuffering(bool enable);
-    /*! Maximum requests waiting in QPaho's outbound queue (default 100000). */
+    /*!
+        Maximum requests waiting in QPaho's outbound queue (default 1000000, enough for a
+        loop that publishes a few hundred thousand messages without waiting). A queued
+        publish costs its payload plus well under 1 KiB of bookkeeping.
+    */
     int maxQueuedRequests() const;
     /*! Sets the outbound queue bound. */
     void setMaxQueuedRequests(int requests);
