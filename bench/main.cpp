@@ -287,12 +287,12 @@ struct Report
                 const double cpm = med(s->name, c, cpuPerMsg);
                 os << "| " << s->name << " | " << c << " | " << s->qos << " | "
                    << sizeName(s->payload) << " | "
-                   << static_cast<std::uint64_t>(med(s->name, c,
-                          [](const RunResult &x) { return static_cast<double>(x.n); }))
-                   << " | "
-                   << (first.window ? std::to_string(first.window) : "all") << " | " << fmtRate(r)
-                   << " | " << fmtRatio(r, baseRate) << " | " << fmtRate(pct(s->name, c, rate, 0))
-                   << "–" << fmtRate(pct(s->name, c, rate, 100)) << " | "
+                   << static_cast<std::uint64_t>(med(
+                          s->name, c, [](const RunResult &x) { return static_cast<double>(x.n); }))
+                   << " | " << (first.window ? std::to_string(first.window) : "all") << " | "
+                   << fmtRate(r) << " | " << fmtRatio(r, baseRate) << " | "
+                   << fmtRate(pct(s->name, c, rate, 0)) << "–"
+                   << fmtRate(pct(s->name, c, rate, 100)) << " | "
                    << fmt(r * static_cast<double>(s->payload) / 1048576.0, 1) << " | "
                    << fmt(med(s->name, c, [](const RunResult &x) { return x.issueSeconds; }), 3)
                    << " | " << fmt(med(s->name, c, [](const RunResult &x) { return x.cpu(); }), 3)
