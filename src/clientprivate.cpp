@@ -1256,7 +1256,11 @@ void ClientPrivate::pump()
                 break;
             // The byte budget: one publish is always allowed, so a payload above the budget
             // still goes out alone (paho collapses with several large ones queued, issue 7).
-            if (inFlightCount > 0 && inFlightBytes + request.bytes > maxBytes)
+            // QoS 1/2 bytes count until the acknowledgement although paho has written them
+            // long before: they get twice the budget (measured: 1.5x faster at 256 KiB).
+            const bool acked = request.kind == RequestKind::Publish && request.message.qos() > 0;
+            const qint64 byteLimit = acked ? 2 * maxBytes : maxBytes;
+            if (inFlightCount > 0 && inFlightBytes + request.bytes > byteLimit)
                 break;
             if (request.kind == RequestKind::Publish && request.message.qos() > 0
                 && m_inFlightAcked >= ackWindow)

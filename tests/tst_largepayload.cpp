@@ -153,14 +153,26 @@ void TstLargePayload::budgetBoundsWhatPahoHolds()
     QObject::connect(&publisher, &QPaho::Client::statisticsChanged, &publisher,
         [&] { maxInFlight = std::max(maxInFlight, publisher.inFlight()); });
     for (int i = 0; i < 50; ++i) {
-        futures.append(publisher.publish(topic, payloadFor(i, 64 * 1024), 1));
+        futures.append(publisher.publish(topic, payloadFor(i, 64 * 1024), 0));
         maxInFlight = std::max(maxInFlight, publisher.inFlight());
     }
-    // 64 KiB each within a 128 KiB budget: at most two handed to paho at a time.
+    // QoS 0, 64 KiB each within a 128 KiB budget: at most two handed to paho at a time.
     QVERIFY2(maxInFlight <= 2, qPrintable(QString::number(maxInFlight)));
     for (const auto &f : futures)
         QPAHO_VERIFY_OK(await(f, 30000));
     QVERIFY(maxInFlight <= 2);
+
+    // QoS 1 may use twice the budget (written bytes only wait for their PUBACK): four.
+    futures.clear();
+    maxInFlight = 0;
+    for (int i = 0; i < 50; ++i) {
+        futures.append(publisher.publish(topic, payloadFor(i, 64 * 1024), 1));
+        maxInFlight = std::max(maxInFlight, publisher.inFlight());
+    }
+    QCOMPARE(maxInFlight, 4);
+    for (const auto &f : futures)
+        QPAHO_VERIFY_OK(await(f, 30000));
+    QVERIFY2(maxInFlight <= 4, qPrintable(QString::number(maxInFlight)));
 
     // Small QoS 1 messages: paho's in-flight window (maxInflight) bounds what it holds, so
     // nothing waits in paho's own queue.
