@@ -97,8 +97,8 @@ public:
     void discardContext(Context *context);
 
     /*!
-        Moves the pending events into \a out (owner thread), which must be empty: the inbox
-        keeps \a out's capacity, so a steady stream of bursts allocates no vectors.
+        Replaces \a out's contents with the pending events (owner thread). The inbox keeps
+        \a out's capacity, so a steady stream of bursts allocates no vectors.
     */
     void takeEvents(std::vector<BridgeEvent> &out);
 

@@ -53,6 +53,9 @@ public:
         qint64 deadline = 0; // ms on m_clock, 0 = none
         bool handedToPaho = false;
         bool queued = false; // waiting in m_outbound
+
+        /*! A QoS 1/2 publish: it completes with the broker's acknowledgement. */
+        bool isAckedPublish() const { return kind == RequestKind::Publish && message.qos() > 0; }
     };
 
     explicit ClientPrivate(Client *q);

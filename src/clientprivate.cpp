@@ -118,10 +118,9 @@ ClientPrivate::ClientPrivate(Client *q) : q_ptr(q)
     m_timeoutTimer.setParent(this);
     m_disconnectGuard.setParent(this);
     m_statisticsTimer.setParent(this);
-    connect(&m_statisticsTimer, &QTimer::timeout, this, [this] {
-        if (!m_shuttingDown)
-            Q_EMIT q_ptr->statisticsChanged();
-    });
+    // Never fires after shutdown(): it stops the timer and markStatisticsChanged() no
+    // longer starts it.
+    connect(&m_statisticsTimer, &QTimer::timeout, q, &Client::statisticsChanged);
     connect(&m_reconnectTimer, &QTimer::timeout, this, [this] {
         if (state == Client::State::Reconnecting)
             startConnectAttempt();
@@ -229,7 +228,7 @@ void ClientPrivate::finishRequest(quint64 id, const Result &result)
     if (request.handedToPaho) {
         --inFlightCount;
         inFlightBytes -= request.bytes;
-        if (request.kind == RequestKind::Publish && request.message.qos() > 0)
+        if (request.isAckedPublish())
             --m_inFlightAcked;
     }
     if (request.kind == RequestKind::Publish && result.isOk())
@@ -1258,12 +1257,10 @@ void ClientPrivate::pump()
             // still goes out alone (paho collapses with several large ones queued, issue 7).
             // QoS 1/2 bytes count until the acknowledgement although paho has written them
             // long before: they get twice the budget (measured: 1.5x faster at 256 KiB).
-            const bool acked = request.kind == RequestKind::Publish && request.message.qos() > 0;
-            const qint64 byteLimit = acked ? 2 * maxBytes : maxBytes;
+            const qint64 byteLimit = request.isAckedPublish() ? 2 * maxBytes : maxBytes;
             if (inFlightCount > 0 && inFlightBytes + request.bytes > byteLimit)
                 break;
-            if (request.kind == RequestKind::Publish && request.message.qos() > 0
-                && m_inFlightAcked >= ackWindow)
+            if (request.isAckedPublish() && m_inFlightAcked >= ackWindow)
                 break;
         }
         m_outbound.pop_front();
@@ -1286,7 +1283,7 @@ bool ClientPrivate::handToPaho(quint64 id, Request &request)
     request.handedToPaho = true;
     ++inFlightCount;
     inFlightBytes += request.bytes;
-    if (request.kind == RequestKind::Publish && request.message.qos() > 0)
+    if (request.isAckedPublish())
         ++m_inFlightAcked;
 
     switch (request.kind) {
@@ -1383,7 +1380,7 @@ bool ClientPrivate::handToPaho(quint64 id, Request &request)
             request.handedToPaho = false;
             --inFlightCount;
             inFlightBytes -= request.bytes;
-            if (request.kind == RequestKind::Publish && request.message.qos() > 0)
+            if (request.isAckedPublish())
                 --m_inFlightAcked;
             request.queued = true;
             m_outbound.push_front(id);

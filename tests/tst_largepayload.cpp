@@ -152,10 +152,16 @@ void TstLargePayload::budgetBoundsWhatPahoHolds()
     int maxInFlight = 0;
     QObject::connect(&publisher, &QPaho::Client::statisticsChanged, &publisher,
         [&] { maxInFlight = std::max(maxInFlight, publisher.inFlight()); });
-    for (int i = 0; i < 50; ++i) {
-        futures.append(publisher.publish(topic, payloadFor(i, 64 * 1024), 0));
-        maxInFlight = std::max(maxInFlight, publisher.inFlight());
-    }
+    // Issues count publishes back to back, recording the most handed to paho at once.
+    const auto issue = [&](int count, int size, int qos) {
+        futures.clear();
+        maxInFlight = 0;
+        for (int i = 0; i < count; ++i) {
+            futures.append(publisher.publish(topic, payloadFor(i, size), qos));
+            maxInFlight = std::max(maxInFlight, publisher.inFlight());
+        }
+    };
+    issue(50, 64 * 1024, 0);
     // QoS 0, 64 KiB each within a 128 KiB budget: at most two handed to paho at a time.
     QVERIFY2(maxInFlight <= 2, qPrintable(QString::number(maxInFlight)));
     for (const auto &f : futures)
@@ -163,12 +169,7 @@ void TstLargePayload::budgetBoundsWhatPahoHolds()
     QVERIFY(maxInFlight <= 2);
 
     // QoS 1 may use twice the budget (written bytes only wait for their PUBACK): four.
-    futures.clear();
-    maxInFlight = 0;
-    for (int i = 0; i < 50; ++i) {
-        futures.append(publisher.publish(topic, payloadFor(i, 64 * 1024), 1));
-        maxInFlight = std::max(maxInFlight, publisher.inFlight());
-    }
+    issue(50, 64 * 1024, 1);
     QCOMPARE(maxInFlight, 4);
     for (const auto &f : futures)
         QPAHO_VERIFY_OK(await(f, 30000));
@@ -176,23 +177,13 @@ void TstLargePayload::budgetBoundsWhatPahoHolds()
 
     // Small QoS 1 messages: paho's in-flight window (maxInflight) bounds what it holds, so
     // nothing waits in paho's own queue.
-    futures.clear();
-    maxInFlight = 0;
-    for (int i = 0; i < 1000; ++i) {
-        futures.append(publisher.publish(topic, QByteArray(16, 'x'), 1));
-        maxInFlight = std::max(maxInFlight, publisher.inFlight());
-    }
+    issue(1000, 16, 1);
     QCOMPARE(maxInFlight, options.maxInflight());
     for (const auto &f : futures)
         QPAHO_VERIFY_OK(await(f, 30000));
 
     // Small QoS 0 messages: the count budget applies.
-    futures.clear();
-    maxInFlight = 0;
-    for (int i = 0; i < 1000; ++i) {
-        futures.append(publisher.publish(topic, QByteArray(16, 'x'), 0));
-        maxInFlight = std::max(maxInFlight, publisher.inFlight());
-    }
+    issue(1000, 16, 0);
     QCOMPARE(maxInFlight, options.maxOutstandingRequests());
     for (const auto &f : futures)
         QPAHO_VERIFY_OK(await(f, 30000));

@@ -421,13 +421,15 @@ void TstLifetime::destroyWhileConnectedWithTraffic()
     auto peer = startPublisher(m_broker.port(), in);
     QTRY_COMPARE_WITH_TIMEOUT(peer->state(), QProcess::Running, kTimeoutMs);
     feed(*peer, 20000, 200);
-    for (int i = 0; i < 500; ++i)
-        bag.add(QStringLiteral("publish #%1").arg(i), client->publish(out, kilobyte(), 1));
+    const auto publishBatch = [&](int from, int to) {
+        for (int i = from; i < to; ++i)
+            bag.add(QStringLiteral("publish #%1").arg(i), client->publish(out, kilobyte(), 1));
+    };
+    publishBatch(0, 500);
     QTRY_VERIFY_WITH_TIMEOUT(m_handlerCalls >= 100 && client->messagesSent() >= 10, kTimeoutMs);
     // A fast run may have sent the first batch already: top up, so publishes are in flight
     // and queued when the client is destroyed (they are handed over synchronously).
-    for (int i = 500; i < 1000; ++i)
-        bag.add(QStringLiteral("publish #%1").arg(i), client->publish(out, kilobyte(), 1));
+    publishBatch(500, 1000);
     QVERIFY(client->inFlight() + client->queued() > 0); // still sending
     const int receivedBefore = m_handlerCalls;
     qInfo("received %d, sent %llu before the delete", receivedBefore, client->messagesSent());
