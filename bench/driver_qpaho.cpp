@@ -57,11 +57,14 @@ public:
             o.setMaxInflight(p.maxInflight);
             o.setCleanSession(true);
             // QPaho's defaults otherwise: TCP_NODELAY on, its own outbound byte budget.
-            // QPAHO_BENCH_MAX_BYTES / QPAHO_BENCH_MAX_REQUESTS override the budget (sweeps).
+            // QPAHO_BENCH_MAX_BYTES / QPAHO_BENCH_MAX_REQUESTS override the budget (sweeps),
+            // QPAHO_BENCH_NODELAY=0 turns TCP_NODELAY off.
             if (const int bytes = qEnvironmentVariableIntValue("QPAHO_BENCH_MAX_BYTES"))
                 o.setMaxOutstandingBytes(bytes);
             if (const int count = qEnvironmentVariableIntValue("QPAHO_BENCH_MAX_REQUESTS"))
                 o.setMaxOutstandingRequests(count);
+            if (qEnvironmentVariableIsSet("QPAHO_BENCH_NODELAY"))
+                o.setTcpNoDelay(qEnvironmentVariableIntValue("QPAHO_BENCH_NODELAY") != 0);
             return o;
         };
         const QString topic = QString::fromStdString(p.topic);

@@ -532,11 +532,17 @@ void PahoWaker::wakeFor(int durationMs)
     Shared &s = shared();
     if (durationMs <= 0 || !s.running.load(std::memory_order_acquire))
         return;
-    const qint64 until = nowNs() + qint64(durationMs) * 1'000'000;
+    const qint64 now = nowNs();
+    const qint64 until = now + qint64(durationMs) * 1'000'000;
     qint64 current = s.wakeUntilNs.load(std::memory_order_acquire);
+    const bool periodRunning = current > now;
     while (current < until
         && !s.wakeUntilNs.compare_exchange_weak(current, until, std::memory_order_acq_rel)) { }
-    wake(); // at once, and the server recomputes its timer
+    // A running period only gets longer: the server reads the deadline again at its next
+    // 5 ms tick. Waking at once here as well would cost a PINGRESP per large publish (a
+    // quarter of the messages at 16 KiB), each one a syscall on three threads.
+    if (!periodRunning)
+        wake(); // at once, and the server starts its timer
 }
 
 bool PahoWaker::isActive()

@@ -74,8 +74,9 @@ public:
     // while the waker is not running.
     static void wake();
 
-    // Wakes paho's receive thread every 5 ms for the next `durationMs` (extends, never shortens,
-    // a period still running; <= 0 does nothing). For the time a connect is in progress: the new
+    // Wakes paho's receive thread at once when no period is running, then every 5 ms for the
+    // next `durationMs` (extends, never shortens, a period still running, without an extra
+    // wake; <= 0 does nothing). For the time a connect is in progress: the new
     // socket is created asynchronously by paho's send thread after MQTTAsync_connect() returned,
     // and its TCP connect completes one network round trip later. Same thread rules as wake().
     static void wakeFor(int durationMs);
