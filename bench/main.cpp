@@ -47,6 +47,7 @@ struct Config
 {
     RunOptions run;
     int reps = 5;
+    bool repsFloors = false; // scenarios' minReps apply (full mode without --reps)
     std::vector<const Scenario *> scenarios;
     std::vector<std::string> clients;
     std::string baseline = "rawpaho";
@@ -401,6 +402,7 @@ std::string environmentHeader(const Config &cfg, const Broker *broker)
     os << "## qpaho_bench " << QDateTime::currentDateTime().toString(Qt::ISODate).toStdString()
        << "\n\n";
     os << "- mode: " << (cfg.run.quick ? "quick" : "full") << ", repetitions: " << cfg.reps
+       << (cfg.repsFloors ? " (5 for QoS 0 with 16 KiB and more)" : "")
        << " (alternating clients), " << (cfg.inProcess ? "in-process" : "one child process per run")
        << "\n";
     std::string paho;
@@ -576,6 +578,7 @@ int main(int argc, char **argv)
     Config cfg;
     cfg.run.quick = parser.isSet(quickOpt);
     cfg.reps = parser.isSet(repsOpt) ? parser.value(repsOpt).toInt() : (cfg.run.quick ? 2 : 3);
+    cfg.repsFloors = !parser.isSet(repsOpt) && !cfg.run.quick;
     if (parser.isSet(nOpt))
         cfg.run.n = parser.value(nOpt).toULongLong();
     if (parser.isSet(windowOpt))
@@ -681,7 +684,11 @@ int main(int argc, char **argv)
     // the window table; its throughput equals raw paho's and would only lengthen the run.
     const bool defaultClients = !parser.isSet(clientsOpt);
     for (const Scenario *s : cfg.scenarios) {
-        const int reps = s->maxReps ? std::min(cfg.reps, s->maxReps) : cfg.reps;
+        int reps = cfg.reps;
+        if (cfg.repsFloors)
+            reps = std::max(reps, s->minReps);
+        if (s->maxReps)
+            reps = std::min(reps, s->maxReps);
         for (int rep = 0; rep < reps; ++rep)
             for (const auto &c : cfg.clients) {
                 if (!s->onlyClients.empty()

@@ -3,7 +3,7 @@
 #
 # Builds qpaho_bench (Release, build/bench) and runs it; all arguments go to qpaho_bench.
 #
-#   bench/run.sh                      # every scenario, 3 repetitions (several minutes)
+#   bench/run.sh                      # every scenario, 3 repetitions (5 for QoS 0 >= 16 KiB), ~5 min
 #   bench/run.sh --quick              # small N, 2 repetitions (about 2 minutes)
 #   bench/run.sh --scenario tp-q1,lat --clients rawpaho,qpaho --reps 5
 #   bench/run.sh --callgrind --scenario tp-q0-16 --clients rawpaho,qpaho   # instructions/msg

@@ -46,6 +46,10 @@ std::vector<Scenario> makeScenarios()
         // such a run stops issuing after the time box and reports what it measured.
         s.budgetSec = 3;
         s.budgetSecQuick = 1.5;
+        // The large-payload QoS 0 rows carry issue 7's targets and vary most from run to run
+        // (±20%, thread placement on 2 cores): their medians get five repetitions.
+        if (qos == 0 && payload >= 16 * K)
+            s.minReps = 5;
         v.push_back(s);
     };
     // N: about a second per run for a client that does not collapse.

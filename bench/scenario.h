@@ -30,6 +30,7 @@ struct Scenario
     std::uint64_t nQuick = 0; // --quick
     std::uint64_t window = 0; // max outstanding publishes; 0 = issue all at once
     int maxReps = 0; // cap on repetitions (0 = no cap)
+    int minReps = 0; // floor on repetitions when --reps is not given (0 = none)
     // Latency: stop after this long; Throughput: stop issuing after this long, so a client
     // that collapses (raw paho with large payloads) cannot stretch the run (0 = never).
     double budgetSec = 0, budgetSecQuick = 0;
