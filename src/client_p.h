@@ -180,6 +180,13 @@ private:
     QTimer m_timeoutTimer;
     QTimer m_disconnectGuard;
     QTimer m_statisticsTimer;
+    // Runs while requests are in paho: no event from paho for a whole interval makes it kick
+    // paho's send thread, which can sleep through a lost wake-up for 1 s (PahoWaker).
+    QTimer m_stallWatchdog;
+    void checkPahoProgress();
+    quint64 m_pahoEvents = 0; // events drained from the bridge, ever
+    quint64 m_pahoEventsAtLastCheck = 0;
+    int m_fruitlessKicks = 0; // kicks in a row that were followed by no progress (backoff)
     QElapsedTimer m_clock;
     std::multimap<qint64, quint64> m_deadlines;
     QSet<int> m_restoredTokens;

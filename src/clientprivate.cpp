@@ -30,6 +30,11 @@ constexpr qint64 kMaxRemainingLength = 268435455;
 constexpr int kDisconnectGuardMs = 10000;
 // statisticsChanged() comes at most this often: enough for a UI, cheap under load.
 constexpr int kStatisticsIntervalMs = 20;
+// The stall watchdog: a lost wake-up of paho's send thread costs 1 s; the watchdog turns it
+// into 5-10 ms. Kicks that change nothing (a broker that is simply slow to acknowledge) back
+// off to one per 80 ms.
+constexpr int kStallCheckMs = 5;
+constexpr int kMaxStallBackoffShift = 4;
 // A drained event vector is kept for reuse up to this capacity (a burst beyond it is rare).
 constexpr std::size_t kMaxSpareEvents = 4096;
 
@@ -118,6 +123,9 @@ ClientPrivate::ClientPrivate(Client *q) : q_ptr(q)
     m_timeoutTimer.setParent(this);
     m_disconnectGuard.setParent(this);
     m_statisticsTimer.setParent(this);
+    m_stallWatchdog.setParent(this);
+    m_stallWatchdog.setInterval(kStallCheckMs);
+    connect(&m_stallWatchdog, &QTimer::timeout, this, &ClientPrivate::checkPahoProgress);
     // Never fires after shutdown(): it stops the timer and markStatisticsChanged() no
     // longer starts it.
     connect(&m_statisticsTimer, &QTimer::timeout, q, &Client::statisticsChanged);
@@ -1285,6 +1293,8 @@ bool ClientPrivate::handToPaho(quint64 id, Request &request)
     inFlightBytes += request.bytes;
     if (request.isAckedPublish())
         ++m_inFlightAcked;
+    if (!m_stallWatchdog.isActive())
+        m_stallWatchdog.start();
 
     switch (request.kind) {
     case RequestKind::Publish: {
@@ -1416,6 +1426,7 @@ void ClientPrivate::drain()
     // event loop) finds the spare empty and simply starts without one.
     std::vector<BridgeEvent> events = std::move(m_spareEvents);
     m_bridge->takeEvents(events);
+    m_pahoEvents += events.size();
     const quint64 dropped = m_bridge->takeDroppedCount();
     if (dropped) {
         messagesDropped += dropped;
@@ -1472,6 +1483,32 @@ void ClientPrivate::drain()
     if (events.capacity() <= kMaxSpareEvents && events.capacity() > m_spareEvents.capacity())
         m_spareEvents = std::move(events);
     pump();
+}
+
+void ClientPrivate::checkPahoProgress()
+{
+    if (inFlightCount == 0 || !m_handle || m_shuttingDown) {
+        m_stallWatchdog.stop(); // idle: no timer while nothing is in paho
+        m_fruitlessKicks = 0;
+        m_stallWatchdog.setInterval(kStallCheckMs);
+        return;
+    }
+    const bool progressed = m_pahoEvents != m_pahoEventsAtLastCheck;
+    m_pahoEventsAtLastCheck = m_pahoEvents;
+    if (progressed) {
+        if (m_fruitlessKicks != 0) {
+            m_fruitlessKicks = 0;
+            m_stallWatchdog.setInterval(kStallCheckMs);
+        }
+        return;
+    }
+    // Nothing came back for a whole interval with requests in paho: its send thread may be
+    // asleep with work queued (lost wake-up), or its receive thread in its 1 s poll() with a
+    // partial write pending. Both kicks are harmless when paho was merely waiting.
+    PahoWaker::kickSendThread();
+    PahoWaker::wake();
+    m_fruitlessKicks = std::min(m_fruitlessKicks + 1, kMaxStallBackoffShift);
+    m_stallWatchdog.setInterval(kStallCheckMs << m_fruitlessKicks);
 }
 
 void ClientPrivate::handleRequestEvent(BridgeEvent &event)
@@ -1810,6 +1847,7 @@ void ClientPrivate::shutdown()
     m_timeoutTimer.stop();
     m_disconnectGuard.stop();
     m_statisticsTimer.stop();
+    m_stallWatchdog.stop();
     for (Handler &h : m_handlers)
         disconnect(h.destroyedConnection);
     m_handlers.clear();

@@ -83,6 +83,9 @@ struct Shared
 
     // The hidden client as paho reports it (set from paho callbacks).
     std::atomic<bool> connected { false };
+    // `hidden` for kickSendThread(): set once the hidden client exists, cleared before it is
+    // destroyed. Callers hold a reference, so it cannot be destroyed under them.
+    std::atomic<MQTTAsync> kickTarget { nullptr };
 
     std::atomic<bool> loggedInactive { false };
 };
@@ -478,6 +481,7 @@ void start(Shared &s)
         return logInactiveOnce(s, "MQTTAsync_connect failed for the hidden client");
     }
     s.hidden = handle;
+    s.kickTarget.store(handle, std::memory_order_release);
 }
 
 // Called with s.lifecycle held, when the count goes from 1 to 0.
@@ -488,6 +492,7 @@ void stop(Shared &s)
     // and if it was paho's last client, MQTTAsync_destroy() stops paho's threads (~100 ms,
     // paho's stop loop). Measured: 100 ms; stopping the server first (EOF first) took 200 ms.
     s.running.store(false, std::memory_order_release);
+    s.kickTarget.store(nullptr, std::memory_order_release);
     if (s.hidden)
         MQTTAsync_destroy(&s.hidden);
     s.hidden = nullptr;
@@ -545,6 +550,22 @@ void PahoWaker::wakeFor(int durationMs)
         wake(); // at once, and the server starts its timer
 }
 
+void PahoWaker::kickSendThread()
+{
+    Shared &s = shared();
+    MQTTAsync target = s.kickTarget.load(std::memory_order_acquire);
+    if (!target || !s.connected.load(std::memory_order_acquire))
+        return;
+    // One payload byte: paho mallocs and memcpys payloadlen bytes, and malloc(0) may be null.
+    static char payload = 'k';
+    MQTTAsync_message message = MQTTAsync_message_initializer;
+    message.payload = &payload;
+    message.payloadlen = 1;
+    message.qos = 0;
+    // No response options: nothing of ours runs when paho has written it.
+    MQTTAsync_sendMessage(target, "k", &message, nullptr);
+}
+
 bool PahoWaker::isActive()
 {
     return shared().connected.load(std::memory_order_acquire);
@@ -556,6 +577,7 @@ void PahoWaker::acquire() { }
 void PahoWaker::release() { }
 void PahoWaker::wake() { }
 void PahoWaker::wakeFor(int) { }
+void PahoWaker::kickSendThread() { }
 bool PahoWaker::isActive()
 {
     return false;

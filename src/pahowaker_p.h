@@ -81,6 +81,19 @@ public:
     // and its TCP connect completes one network round trip later. Same thread rules as wake().
     static void wakeFor(int durationMs);
 
+    // Makes paho's send thread run once more. That thread waits on a condition variable
+    // without a predicate (Thread_wait_cond) and nobody signals it when a partial write
+    // completes, so a signal that arrives while it is busy is lost and the commands queued
+    // behind it wait for the next API call, or for its 1 s timeout (measured: a lone 1 s stall
+    // in one benchmark run out of five at 64 KiB). This queues a QoS 0 PUBLISH of the hidden
+    // client (topic "k", one byte; the server ignores it): queuing any command signals
+    // that condition, and the send thread then takes every command it can process, for every
+    // client of the process. Cheap but not free (one paho command and a 6-byte write): meant
+    // for a watchdog that saw no progress, not for every request. Only from a thread that holds
+    // a reference (acquire()) and is not inside a paho callback (paho's mutex is not
+    // recursive). Does nothing while the hidden client is not connected.
+    static void kickSendThread();
+
     // Whether the hidden connection is up (its CONNACK was processed by paho). For tests.
     static bool isActive();
 };

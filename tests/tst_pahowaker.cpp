@@ -156,6 +156,35 @@ public:
     }
     qint64 publishedNs() const { return m_publishedNs.load(); }
 
+    // Where an asynchronous publish reports back (from paho's threads).
+    struct Completion
+    {
+        std::atomic<int> state { 0 }; // 0 pending, 1 success, 2 failure
+        std::atomic<qint64> doneNs { 0 };
+        bool waitDone(int timeoutMs = 30000) const
+        {
+            return QPahoTest::waitUntil([this] { return state.load() != 0; }, timeoutMs, 1)
+                && state.load() == 1;
+        }
+    };
+    // A QoS 0 publish that does not wait; `done` must outlive it.
+    bool startPublishQos0(const QByteArray &topic, const QByteArray &payload, Completion &done)
+    {
+        MQTTAsync_responseOptions options = MQTTAsync_responseOptions_initializer;
+        options.onSuccess = [](void *context, MQTTAsync_successData *) {
+            auto *c = static_cast<Completion *>(context);
+            c->doneNs.store(nowNs());
+            c->state.store(1);
+        };
+        options.onFailure = [](void *context, MQTTAsync_failureData *) {
+            static_cast<Completion *>(context)->state.store(2);
+        };
+        options.context = &done;
+        return MQTTAsync_send(m_handle, topic.constData(), int(payload.size()), payload.constData(),
+                   0, 0, &options)
+            == MQTTASYNC_SUCCESS;
+    }
+
     // A normal DISCONNECT; true when paho reported it done.
     bool disconnect(int timeoutMs = 10000)
     {
@@ -221,6 +250,8 @@ private Q_SLOTS:
     void loneClientReconnect_data();
     void loneClientReconnect();
     void wakeForContinuesPartialWrites();
+    void kickRunsCommandQueuedBehindPartialWrite();
+    void kicksLeaveTheHiddenConnectionUp();
     void lastReleaseLetsPahoThreadsStop();
     void nestedAcquireKeepsWakerUntilLastRelease();
     void releaseWhileOtherClientsRemain();
@@ -405,6 +436,89 @@ void TstPahoWaker::wakeForContinuesPartialWrites()
         withoutMs, withMs);
     QVERIFY2(withoutMs >= 1000, qPrintable(QString::number(withoutMs))); // the problem exists
     QVERIFY2(withMs < 1000, qPrintable(QString::number(withMs)));
+}
+
+// The state letter of paho's send thread in /proc ('S' while it waits on its condition).
+char sendThreadState()
+{
+    const QStringList tasks
+        = QDir(QStringLiteral("/proc/self/task")).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
+    for (const QString &task : tasks) {
+        QFile comm(QStringLiteral("/proc/self/task/%1/comm").arg(task));
+        if (!comm.open(QIODevice::ReadOnly) || comm.readAll().trimmed() != "MQTTAsync_send")
+            continue;
+        QFile stat(QStringLiteral("/proc/self/task/%1/stat").arg(task));
+        if (!stat.open(QIODevice::ReadOnly))
+            return '?';
+        const QByteArray text = stat.readAll();
+        const qsizetype close = text.lastIndexOf(')'); // "pid (comm) S ..."
+        return close > 0 && close + 2 < text.size() ? text.at(close + 2) : '?';
+    }
+    return '?';
+}
+
+void TstPahoWaker::kickRunsCommandQueuedBehindPartialWrite()
+{
+    // paho's send thread skips a client's commands while a partial write of that client is
+    // pending, and the receive thread that completes the write does not signal it: a small
+    // publish queued behind a large one then waits for the send thread's 1 s timed wait
+    // (round 0, measured ~930 ms). With kickSendThread() right after the large one completed,
+    // it goes out at once (rounds 1-3).
+    WakerRef ref;
+    RawClient a(m_broker.tcpUri(), QPahoTest::uniqueId(QStringLiteral("a")));
+    QVERIFY(a.startConnect());
+    PahoWaker::wakeFor(2000);
+    QVERIFY(a.waitConnected());
+    QTRY_VERIFY_WITH_TIMEOUT(PahoWaker::isActive(), 10000);
+
+    const QByteArray big(16 * 1024 * 1024, 'p'); // more than both socket buffers hold
+    const QByteArray topic = QPahoTest::uniqueId(QStringLiteral("kick")).toUtf8();
+    std::vector<qint64> waitsMs;
+    for (int round = 0; round < 4; ++round) {
+        RawClient::Completion large, small;
+        m_broker.pause(); // the large write stops part-way
+        QVERIFY(a.startPublishQos0(topic, big, large));
+        QVERIFY(a.startPublishQos0(topic, QByteArrayLiteral("small"), small));
+        // The send thread saw the small one, could not send it, and sleeps again.
+        QTRY_COMPARE_WITH_TIMEOUT(sendThreadState(), 'S', 10000);
+        QCOMPARE(large.state.load(), 0);
+        m_broker.resume();
+        PahoWaker::wakeFor(10000); // the receive thread continues the large write every 5 ms
+        QVERIFY(large.waitDone());
+        if (round > 0)
+            PahoWaker::kickSendThread();
+        QVERIFY(small.waitDone());
+        waitsMs.push_back((small.doneNs.load() - large.doneNs.load()) / 1'000'000);
+    }
+    qInfo("small publish after the large one completed: %s ms (first without a kick)",
+        listText(waitsMs).constData());
+    QVERIFY2(waitsMs.front() >= 500, listText(waitsMs).constData()); // the problem exists
+    QVERIFY2(
+        *std::max_element(waitsMs.begin() + 1, waitsMs.end()) < 300, listText(waitsMs).constData());
+    QVERIFY(a.disconnect());
+}
+
+void TstPahoWaker::kicksLeaveTheHiddenConnectionUp()
+{
+    // The kick is a QoS 0 PUBLISH of the hidden client that the server ignores: many of them,
+    // from several threads, neither break the hidden connection nor the wake path.
+    WakerRef ref;
+    QTRY_VERIFY_WITH_TIMEOUT(PahoWaker::isActive(), 10000);
+    {
+        std::vector<std::jthread> threads;
+        for (int t = 0; t < 4; ++t)
+            threads.emplace_back([] {
+                for (int i = 0; i < 500; ++i)
+                    PahoWaker::kickSendThread();
+            });
+    }
+    RawClient a(m_broker.tcpUri(), QPahoTest::uniqueId(QStringLiteral("a")));
+    QVERIFY(a.startConnect());
+    PahoWaker::wakeFor(2000);
+    QVERIFY(a.waitConnected());
+    QVERIFY(a.connectMs() < 1000); // the wake path still works
+    QVERIFY(PahoWaker::isActive());
+    QVERIFY(a.disconnect());
 }
 
 void TstPahoWaker::lastReleaseLetsPahoThreadsStop()
