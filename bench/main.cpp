@@ -402,7 +402,7 @@ std::string environmentHeader(const Config &cfg, const Broker *broker)
     os << "## qpaho_bench " << QDateTime::currentDateTime().toString(Qt::ISODate).toStdString()
        << "\n\n";
     os << "- mode: " << (cfg.run.quick ? "quick" : "full") << ", repetitions: " << cfg.reps
-       << (cfg.repsFloors ? " (5 for QoS 0 with 16 KiB and more)" : "")
+       << (cfg.repsFloors ? ", 5 for QoS 0 from 16 KiB" : "")
        << " (alternating clients), " << (cfg.inProcess ? "in-process" : "one child process per run")
        << "\n";
     std::string paho;
