@@ -1504,9 +1504,12 @@ void ClientPrivate::checkPahoProgress()
     }
     // Nothing came back for a whole interval with requests in paho: its send thread may be
     // asleep with work queued (lost wake-up), or its receive thread in its 1 s poll() with a
-    // partial write pending. Both kicks are harmless when paho was merely waiting.
-    PahoWaker::kickSendThread();
-    PahoWaker::wake();
+    // partial write pending. Both kicks are harmless when paho was merely waiting. Offline
+    // (publishes handed to paho for persistence) there is nothing to kick: only back off.
+    if (state == Client::State::Connected) {
+        PahoWaker::kickSendThread();
+        PahoWaker::wake();
+    }
     m_fruitlessKicks = std::min(m_fruitlessKicks + 1, kMaxStallBackoffShift);
     m_stallWatchdog.setInterval(kStallCheckMs << m_fruitlessKicks);
 }

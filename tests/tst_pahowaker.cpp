@@ -133,29 +133,6 @@ public:
     // From MQTTAsync_connect() to the connect onSuccess callback (on paho's thread).
     qint64 connectMs() const { return (m_connectedNs.load() - m_startNs) / 1'000'000; }
 
-    // A QoS 1 publish; true when its PUBACK arrived (paho's receive thread handled it).
-    bool publishQos1(const QByteArray &topic, const QByteArray &payload, int timeoutMs = 10000)
-    {
-        MQTTAsync_responseOptions options = MQTTAsync_responseOptions_initializer;
-        options.onSuccess = [](void *context, MQTTAsync_successData *) {
-            auto *self = static_cast<RawClient *>(context);
-            self->m_publishedNs.store(nowNs());
-            self->m_publishState.store(1);
-        };
-        options.onFailure = [](void *context, MQTTAsync_failureData *) {
-            static_cast<RawClient *>(context)->m_publishState.store(2);
-        };
-        options.context = this;
-        m_publishState.store(0);
-        if (MQTTAsync_send(m_handle, topic.constData(), int(payload.size()), payload.constData(), 1,
-                0, &options)
-            != MQTTASYNC_SUCCESS)
-            return false;
-        return QPahoTest::waitUntil([this] { return m_publishState.load() != 0; }, timeoutMs)
-            && m_publishState.load() == 1;
-    }
-    qint64 publishedNs() const { return m_publishedNs.load(); }
-
     // Where an asynchronous publish reports back (from paho's threads).
     struct Completion
     {
@@ -167,8 +144,8 @@ public:
                 && state.load() == 1;
         }
     };
-    // A QoS 0 publish that does not wait; `done` must outlive it.
-    bool startPublishQos0(const QByteArray &topic, const QByteArray &payload, Completion &done)
+    // A publish that does not wait; `done` must outlive it.
+    bool startPublish(const QByteArray &topic, const QByteArray &payload, int qos, Completion &done)
     {
         MQTTAsync_responseOptions options = MQTTAsync_responseOptions_initializer;
         options.onSuccess = [](void *context, MQTTAsync_successData *) {
@@ -181,9 +158,17 @@ public:
         };
         options.context = &done;
         return MQTTAsync_send(m_handle, topic.constData(), int(payload.size()), payload.constData(),
-                   0, 0, &options)
+                   qos, 0, &options)
             == MQTTASYNC_SUCCESS;
     }
+
+    // A QoS 1 publish; true when its PUBACK arrived (paho's receive thread handled it).
+    bool publishQos1(const QByteArray &topic, const QByteArray &payload, int timeoutMs = 10000)
+    {
+        m_publish.state.store(0);
+        return startPublish(topic, payload, 1, m_publish) && m_publish.waitDone(timeoutMs);
+    }
+    qint64 publishedNs() const { return m_publish.doneNs.load(); }
 
     // A normal DISCONNECT; true when paho reported it done.
     bool disconnect(int timeoutMs = 10000)
@@ -210,8 +195,7 @@ private:
     qint64 m_startNs = 0;
     std::atomic<int> m_connectState { 0 }; // 0 pending, 1 success, 2 failure
     std::atomic<qint64> m_connectedNs { 0 };
-    std::atomic<int> m_publishState { 0 };
-    std::atomic<qint64> m_publishedNs { 0 };
+    Completion m_publish;
     std::atomic<int> m_disconnectState { 0 };
 };
 
@@ -233,6 +217,17 @@ public:
 private:
     bool m_held = true;
 };
+
+// Connects `client` with the waker's help (what QPaho does on connect) and waits until the
+// hidden connection is up too.
+bool connectWithActiveWaker(RawClient &client)
+{
+    if (!client.startConnect())
+        return false;
+    PahoWaker::wakeFor(2000);
+    return client.waitConnected()
+        && QPahoTest::waitUntil([] { return PahoWaker::isActive(); }, 10000);
+}
 
 } // namespace
 
@@ -466,10 +461,7 @@ void TstPahoWaker::kickRunsCommandQueuedBehindPartialWrite()
     // it goes out at once (rounds 1-3).
     WakerRef ref;
     RawClient a(m_broker.tcpUri(), QPahoTest::uniqueId(QStringLiteral("a")));
-    QVERIFY(a.startConnect());
-    PahoWaker::wakeFor(2000);
-    QVERIFY(a.waitConnected());
-    QTRY_VERIFY_WITH_TIMEOUT(PahoWaker::isActive(), 10000);
+    QVERIFY(connectWithActiveWaker(a));
 
     const QByteArray big(16 * 1024 * 1024, 'p'); // more than both socket buffers hold
     const QByteArray topic = QPahoTest::uniqueId(QStringLiteral("kick")).toUtf8();
@@ -477,8 +469,8 @@ void TstPahoWaker::kickRunsCommandQueuedBehindPartialWrite()
     for (int round = 0; round < 4; ++round) {
         RawClient::Completion large, small;
         m_broker.pause(); // the large write stops part-way
-        QVERIFY(a.startPublishQos0(topic, big, large));
-        QVERIFY(a.startPublishQos0(topic, QByteArrayLiteral("small"), small));
+        QVERIFY(a.startPublish(topic, big, 0, large));
+        QVERIFY(a.startPublish(topic, QByteArrayLiteral("small"), 0, small));
         // The send thread saw the small one, could not send it, and sleeps again.
         QTRY_COMPARE_WITH_TIMEOUT(sendThreadState(), 'S', 10000);
         QCOMPARE(large.state.load(), 0);
@@ -634,10 +626,7 @@ void TstPahoWaker::concurrentWakesAreSafe()
 {
     WakerRef ref;
     RawClient a(m_broker.tcpUri(), QPahoTest::uniqueId(QStringLiteral("a")));
-    QVERIFY(a.startConnect());
-    PahoWaker::wakeFor(2000);
-    QVERIFY(a.waitConnected());
-    QTRY_VERIFY_WITH_TIMEOUT(PahoWaker::isActive(), 10000);
+    QVERIFY(connectWithActiveWaker(a));
 
     std::atomic<bool> go { false };
     std::vector<std::jthread> threads;
