@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
 #include "client_p.h"
 
+#include "allocatortuning_p.h"
+
 namespace QPaho {
 
 Client::Client(QObject *parent) : QObject(parent), d_ptr(std::make_unique<ClientPrivate>(this))
@@ -20,6 +22,21 @@ Client::~Client()
     Q_D(Client);
     d->shutdown();
     d_ptr.reset(); // before ~QObject deletes children: the private object is owned here
+}
+
+void Client::setAllocatorTuningEnabled(bool enabled)
+{
+    Internal::AllocatorTuning::setEnabled(enabled);
+}
+
+bool Client::isAllocatorTuningEnabled()
+{
+    return Internal::AllocatorTuning::isEnabled();
+}
+
+bool Client::isAllocatorTuned()
+{
+    return Internal::AllocatorTuning::isApplied();
 }
 
 Client::State Client::state() const

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
 #include "client_p.h"
 
+#include "allocatortuning_p.h"
 #include "logging_p.h"
 #include "pahowaker_p.h"
 #include "properties_p.h"
@@ -1224,6 +1225,7 @@ QFuture<PublishResult> ClientPrivate::publish(const Message &message)
     request.kind = RequestKind::Publish;
     request.message = message;
     request.bytes = message.payload().size();
+    AllocatorTuning::notePayload(request.bytes);
     return submit<PublishResult>(std::move(request));
 }
 
@@ -1442,6 +1444,7 @@ void ClientPrivate::drain()
             break;
         case BridgeEvent::Type::MessageArrived:
             if (!event.dropped && event.message) {
+                AllocatorTuning::notePayload(event.message->payload().size());
                 ++messagesReceived;
                 dispatchMessage(*event.message);
             }

@@ -5,6 +5,13 @@
 #include <QtCore/QCryptographicHash>
 #include <QtTest/QSignalSpy>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+#include <cstdlib>
+#include <cstring>
+
 using namespace QPahoTest;
 
 class TstLargePayload : public QObject
@@ -17,6 +24,7 @@ private Q_SLOTS:
     void burstSurvivesStalledBroker();
     void budgetBoundsWhatPahoHolds();
     void publishBehindPartialWriteIsNotStalled();
+    void allocatorTunedForLargePayloads();
 
 private:
     static QByteArray payloadFor(int index, int size);
@@ -223,6 +231,40 @@ void TstLargePayload::publishBehindPartialWriteIsNotStalled()
         text += (text.isEmpty() ? "" : ", ") + QByteArray::number(ms);
     qInfo("small publish after the large one: %s ms", text.constData());
     QVERIFY2(*std::max_element(waitsMs.cbegin(), waitsMs.cend()) < 500, text.constData());
+}
+
+void TstLargePayload::allocatorTunedForLargePayloads()
+{
+    // The first payload of 32 KiB or more makes QPaho set glibc's mmap threshold to 32 MiB
+    // and its trim threshold to 8 MiB (see Client::setAllocatorTuningEnabled()).
+    QPaho::Client publisher;
+    QPAHO_VERIFY_OK(await(publisher.connectToHost(QPaho::ConnectOptions(m_broker.tcpUri()))));
+    const QString topic = uniqueId(QStringLiteral("alloc")) + QStringLiteral("/t");
+    QPAHO_VERIFY_OK(await(publisher.publish(topic, payloadFor(0, 64 * 1024), 0)));
+#if !defined(__GLIBC__)
+    QSKIP("allocator tuning is glibc-only");
+#elif defined(__SANITIZE_ADDRESS__)
+    QSKIP("AddressSanitizer replaces malloc (its mallopt() changes nothing)");
+#else
+    if (qEnvironmentVariableIsSet("QPAHO_MALLOC_TUNING")
+        || qEnvironmentVariableIsSet("GLIBC_TUNABLES"))
+        QSKIP("the environment decides about malloc tuning");
+    QVERIFY(QPaho::Client::isAllocatorTuningEnabled());
+    QVERIFY(QPaho::Client::isAllocatorTuned());
+
+    // What it changes: a 1 MiB block comes from a heap (glibc's default would mmap it), and
+    // freeing it does not hand the memory back to the kernel.
+    constexpr std::size_t size = 1024 * 1024;
+    const struct mallinfo2 before = mallinfo2();
+    void *block = std::malloc(size);
+    QVERIFY(block);
+    std::memset(block, 1, size);
+    const struct mallinfo2 during = mallinfo2();
+    QCOMPARE(during.hblkhd, before.hblkhd);
+    std::free(block);
+    const struct mallinfo2 after = mallinfo2();
+    QCOMPARE(after.arena, during.arena);
+#endif
 }
 
 QTEST_GUILESS_MAIN(TstLargePayload)

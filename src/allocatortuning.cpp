@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
+#include "allocatortuning_p.h"
+
+#include "logging_p.h"
+
+#include <QtCore/QByteArray>
+
+#include <mutex>
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+namespace QPaho::Internal {
+
+namespace {
+
+constexpr int kMmapThreshold = 32 * 1024 * 1024; // glibc's DEFAULT_MMAP_THRESHOLD_MAX (64-bit)
+constexpr int kTrimThreshold = 8 * 1024 * 1024;
+
+std::atomic<bool> g_enabled { true };
+std::atomic<bool> g_applied { false };
+
+// Whether the environment already tells glibc how to manage its heaps: then it is not ours to.
+bool environmentConfiguresMalloc()
+{
+    for (const char *name :
+        { "MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TOP_PAD_" }) {
+        if (qEnvironmentVariableIsSet(name))
+            return true;
+    }
+    return qgetenv("GLIBC_TUNABLES").contains("glibc.malloc.");
+}
+
+bool optedOutByEnvironment()
+{
+    return qEnvironmentVariableIsSet("QPAHO_MALLOC_TUNING")
+        && qEnvironmentVariableIntValue("QPAHO_MALLOC_TUNING") == 0;
+}
+
+} // namespace
+
+std::atomic<bool> AllocatorTuning::s_decided { false };
+
+void AllocatorTuning::decide()
+{
+    static std::once_flag once;
+    std::call_once(once, [] {
+        s_decided.store(true, std::memory_order_relaxed);
+        if (!g_enabled.load(std::memory_order_acquire) || optedOutByEnvironment())
+            return;
+        if (environmentConfiguresMalloc()) {
+            qCDebug(lcClient) << "allocator tuning skipped: the environment configures malloc";
+            return;
+        }
+#if defined(__GLIBC__)
+        // Each call also switches glibc's dynamic adjustment of both thresholds off.
+        const bool mmapSet = mallopt(M_MMAP_THRESHOLD, kMmapThreshold) == 1;
+        const bool trimSet = mallopt(M_TRIM_THRESHOLD, kTrimThreshold) == 1;
+        g_applied.store(mmapSet && trimSet, std::memory_order_release);
+        qCDebug(lcClient) << "allocator tuned for large payloads: M_MMAP_THRESHOLD"
+                          << kMmapThreshold << (mmapSet ? "set," : "refused,") << "M_TRIM_THRESHOLD"
+                          << kTrimThreshold << (trimSet ? "set" : "refused");
+#endif
+    });
+}
+
+void AllocatorTuning::setEnabled(bool enabled)
+{
+    g_enabled.store(enabled, std::memory_order_release);
+}
+
+bool AllocatorTuning::isEnabled()
+{
+    return g_enabled.load(std::memory_order_acquire);
+}
+
+bool AllocatorTuning::isApplied()
+{
+    return g_applied.load(std::memory_order_acquire);
+}
+
+} // namespace QPaho::Internal
