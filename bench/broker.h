@@ -12,6 +12,10 @@
 
 namespace bench {
 
+// glibc malloc settings the broker runs with (see Broker::start()).
+inline constexpr const char kBrokerMallocTunables[]
+    = "glibc.malloc.trim_threshold=67108864:glibc.malloc.mmap_threshold=33554432";
+
 class Broker
 {
 public:

@@ -402,9 +402,8 @@ std::string environmentHeader(const Config &cfg, const Broker *broker)
     os << "## qpaho_bench " << QDateTime::currentDateTime().toString(Qt::ISODate).toStdString()
        << "\n\n";
     os << "- mode: " << (cfg.run.quick ? "quick" : "full") << ", repetitions: " << cfg.reps
-       << (cfg.repsFloors ? ", 5 for QoS 0 from 16 KiB" : "")
-       << " (alternating clients), " << (cfg.inProcess ? "in-process" : "one child process per run")
-       << "\n";
+       << (cfg.repsFloors ? ", 5 for QoS 0 from 16 KiB" : "") << " (alternating clients), "
+       << (cfg.inProcess ? "in-process" : "one child process per run") << "\n";
     std::string paho;
     for (MQTTAsync_nameValue *nv = MQTTAsync_getVersionInfo(); nv && nv->name; ++nv)
         if (std::string(nv->name) == "Version")
@@ -420,7 +419,11 @@ std::string environmentHeader(const Config &cfg, const Broker *broker)
 #endif
     os << ", Qt " << qVersion() << "\n";
     os << "- broker: mosquitto on 127.0.0.1:" << (broker ? broker->port() : cfg.run.port)
-       << " (set_tcp_nodelay true, max_inflight_messages 0, max_queued_messages 10000000)\n";
+       << " (set_tcp_nodelay true, max_inflight_messages 0, max_queued_messages 10000000; "
+       << (qgetenv("QPAHO_BENCH_BROKER_MALLOC") == "default"
+                  ? std::string("glibc malloc defaults")
+                  : std::string("GLIBC_TUNABLES=") + kBrokerMallocTunables)
+       << ")\n";
     double load[3] = { 0, 0, 0 };
     if (getloadavg(load, 3) == 3)
         os << "- host: " << QSysInfo::prettyProductName().toStdString() << ", "

@@ -169,7 +169,7 @@ public:
     void setQueueOverflowPolicy(OverflowPolicy policy);
     /*!
         Byte budget: QPaho hands paho new publishes only while the payload bytes
-        outstanding in paho stay under this (default 262144). One publish is always allowed.
+        outstanding in paho stay under this (default 524288). One publish is always allowed.
         QoS 1 and 2 publishes may use twice the budget: once written they only wait for
         their acknowledgement, and paho slows down only with unwritten bytes queued.
     */
