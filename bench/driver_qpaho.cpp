@@ -143,7 +143,12 @@ public:
                 r.timedOut = true;
                 break;
             }
-            QByteArray payload(qsizetype(job.payloadSize), 'p');
+            // Like the other drivers, which stamp one buffer (their libraries copy it), reuse
+            // a payload once QPaho has let go of it: a ring slot is detached again when the
+            // publish that used it finished, which a full window makes likely.
+            QByteArray &payload = payloadRing_[i % payloadRing_.size()];
+            if (!payload.isDetached() || payload.size() != qsizetype(job.payloadSize))
+                payload = QByteArray(qsizetype(job.payloadSize), 'p');
             stampPayload(payload.data(), job.firstSeq + i);
             auto future = pub_->publish(topic, payload, job.qos);
             if (future.isFinished() && !future.result()) {
@@ -216,6 +221,7 @@ private:
         = qEnvironmentVariableIntValue("QPAHO_BENCH_CONTINUATIONS") != 0;
     Sink *sink_ = nullptr;
     Throttle throttle_;
+    std::vector<QByteArray> payloadRing_ = std::vector<QByteArray>(128);
     std::unique_ptr<QPaho::Client> pub_;
     std::unique_ptr<QPaho::Client> sub_;
     std::string firstError_;
