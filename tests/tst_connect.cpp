@@ -29,6 +29,7 @@ using QPaho::Error;
 using QPaho::ProtocolVersion;
 using QPaho::Result;
 using QPahoTest::await;
+using QPahoTest::describe;
 using QPahoTest::resultOf;
 using QPahoTest::uniqueId;
 
@@ -56,19 +57,6 @@ QStringList stateNames(const QSignalSpy &spy)
     for (const QList<QVariant> &arguments : spy)
         names << QString::fromLatin1(meta.valueToKey(int(arguments.at(0).value<Client::State>())));
     return names;
-}
-
-QString errorName(Error error)
-{
-    return QString::fromLatin1(QMetaEnum::fromType<Error>().valueToKey(int(error)));
-}
-
-QString describe(const Result &result)
-{
-    return QStringLiteral("%1: \"%2\" (paho %3, reason %4)")
-        .arg(errorName(result.error()), result.errorString())
-        .arg(result.pahoCode())
-        .arg(result.reasonCode());
 }
 
 // "as <id> (p2, c1, k60" is how mosquitto logs the CONNECT it accepted: protocol (2 = 3.1.1,

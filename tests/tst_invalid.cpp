@@ -36,6 +36,7 @@ using QPaho::SubscribeOptions;
 using QPaho::SubscribeResult;
 using QPaho::WillOptions;
 using QPahoTest::await;
+using QPahoTest::describe;
 using QPahoTest::resultOf;
 using QPahoTest::uniqueId;
 
@@ -55,13 +56,6 @@ ConnectOptions optionsFor(ProtocolVersion version, const QString &uri)
 const char *versionName(ProtocolVersion version)
 {
     return version == ProtocolVersion::Mqtt5 ? "v5" : "v3.1.1";
-}
-
-QString describe(const Result &result)
-{
-    return QStringLiteral("%1: \"%2\"")
-        .arg(QString::fromLatin1(QMetaEnum::fromType<Error>().valueToKey(int(result.error()))),
-            result.errorString());
 }
 
 // A future that must already be finished, with `error` and a text containing `hint`.

@@ -40,6 +40,7 @@ using QPaho::SubscribeOptions;
 using QPaho::SubscribeResult;
 using QPaho::WillOptions;
 using QPahoTest::await;
+using QPahoTest::describe;
 using QPahoTest::Mosquitto;
 using QPahoTest::MosquittoOptions;
 using QPahoTest::uniqueId;
@@ -47,19 +48,6 @@ using QPahoTest::uniqueId;
 namespace {
 
 constexpr int kTimeout = 10000;
-
-QString errorName(Error error)
-{
-    return QString::fromLatin1(QMetaEnum::fromType<Error>().valueToKey(int(error)));
-}
-
-QString describe(const Result &result)
-{
-    return QStringLiteral("%1: \"%2\" (paho %3, reason 0x%4)")
-        .arg(errorName(result.error()), result.errorString())
-        .arg(result.pahoCode())
-        .arg(result.reasonCode(), 0, 16);
-}
 
 // Records what a Client receives.
 class Inbox

@@ -25,21 +25,13 @@ using QPaho::ProtocolVersion;
 using QPaho::Result;
 using QPaho::SslOptions;
 using QPahoTest::await;
+using QPahoTest::describe;
 using QPahoTest::Mosquitto;
 using QPahoTest::uniqueId;
 
 namespace {
 
 constexpr int kTimeout = 10000;
-
-QString describe(const Result &result)
-{
-    return QStringLiteral("%1: \"%2\" (paho %3, reason %4)")
-        .arg(QString::fromLatin1(QMetaEnum::fromType<Error>().valueToKey(int(result.error()))),
-            result.errorString())
-        .arg(result.pahoCode())
-        .arg(result.reasonCode());
-}
 
 // Records what a Client receives.
 class Inbox

@@ -7,6 +7,8 @@
 #include <QPaho/QPaho>
 
 #include <QtCore/QFuture>
+#include <QtCore/QMetaEnum>
+#include <QtCore/QString>
 #include <QtTest/QTest>
 
 namespace QPahoTest {
@@ -51,6 +53,16 @@ T await(const QFuture<T> &future, int timeoutMs = 10000)
 {
     waitForFuture(future, timeoutMs);
     return resultOf(future);
+}
+
+// A result for a failure message: `ConnectionRefused: "text" (paho -1, reason 0x87)`.
+inline QString describe(const QPaho::Result &result)
+{
+    const char *name = QMetaEnum::fromType<QPaho::Error>().valueToKey(int(result.error()));
+    return QStringLiteral("%1: \"%2\" (paho %3, reason 0x%4)")
+        .arg(QString::fromLatin1(name), result.errorString())
+        .arg(result.pahoCode())
+        .arg(result.reasonCode(), 0, 16);
 }
 
 } // namespace QPahoTest
