@@ -184,6 +184,9 @@ private:
     // paho's send thread, which can sleep through a lost wake-up for 1 s (PahoWaker).
     QTimer m_stallWatchdog;
     void checkPahoProgress();
+    // A request paho gave back (refused while disconnected, or a publish it dropped at a
+    // connection loss): out of the in-flight budget, back to the front of the queue.
+    void takeBackFromPaho(quint64 id, Request &request);
     quint64 m_pahoEvents = 0; // events drained from the bridge, ever
     quint64 m_pahoEventsAtLastCheck = 0;
     int m_fruitlessKicks = 0; // kicks in a row that were followed by no progress (backoff)

@@ -1389,13 +1389,7 @@ bool ClientPrivate::handToPaho(quint64 id, Request &request)
             // paho lost the connection and its connectionLost event is on its way to this
             // thread: put the request back in front of the queue. It goes out after the
             // reconnect, or fails with the others when the client gives up.
-            request.handedToPaho = false;
-            --inFlightCount;
-            inFlightBytes -= request.bytes;
-            if (request.isAckedPublish())
-                --m_inFlightAcked;
-            request.queued = true;
-            m_outbound.push_front(id);
+            takeBackFromPaho(id, request);
             return false;
         }
         finishRequest(id,
@@ -1486,6 +1480,18 @@ void ClientPrivate::drain()
     if (events.capacity() <= kMaxSpareEvents && events.capacity() > m_spareEvents.capacity())
         m_spareEvents = std::move(events);
     pump();
+}
+
+void ClientPrivate::takeBackFromPaho(quint64 id, Request &request)
+{
+    request.handedToPaho = false;
+    --inFlightCount;
+    inFlightBytes -= request.bytes;
+    if (request.isAckedPublish())
+        --m_inFlightAcked;
+    request.queued = true;
+    m_outbound.push_front(id);
+    markStatisticsChanged();
 }
 
 void ClientPrivate::checkPahoProgress()
@@ -1607,6 +1613,18 @@ void ClientPrivate::handleRequestEvent(BridgeEvent &event)
             d.reasonCodes = { 0x80 };
             d.errorString = QStringLiteral("the broker refused the subscription (SUBACK 0x80)");
         }
+    }
+    // paho fails a QoS 1/2 publish whose socket write broke off (-1, no token) and forgets
+    // it, where a session would have re-sent it (seen in tst_faults, rarely). With a
+    // reconnect coming, send it again afterwards instead of failing it: at-least-once allows
+    // the duplicate, and the broker saw at most part of that packet.
+    if (!success && request.kind == RequestKind::Publish && request.message.qos() > 0
+        && event.code == MQTTASYNC_FAILURE && event.token == 0 && options.automaticReconnect()
+        && (state == Client::State::Connected || state == Client::State::Reconnecting)) {
+        qCDebug(lcClient) << "publish" << event.requestId
+                          << "broke off at a connection loss: queued again for the reconnect";
+        takeBackFromPaho(event.requestId, request);
+        return;
     }
     const bool internal = !request.promise;
     if (internal && !result.isOk())
