@@ -41,54 +41,6 @@ QByteArray lastLines(const QByteArray &text, int count)
     return lines.join('\n');
 }
 
-QString findProgram(const QString &name, const char *envOverride = nullptr)
-{
-    if (envOverride && qEnvironmentVariableIsSet(envOverride)) {
-        const QString fromEnv = qEnvironmentVariable(envOverride);
-        return QFileInfo(fromEnv).isExecutable() ? fromEnv : QString();
-    }
-    QString path = QStandardPaths::findExecutable(name);
-    if (path.isEmpty()) {
-        path = QStandardPaths::findExecutable(
-            name, { u"/usr/sbin"_s, u"/usr/local/sbin"_s, u"/sbin"_s, u"/usr/bin"_s });
-    }
-    return path;
-}
-
-// Free loopback ports, all distinct. They are taken below the kernel's ephemeral range, so an
-// outgoing connection can never grab a broker port while the broker restarts; port 0 (an
-// ephemeral port) is the fallback.
-QList<quint16> pickFreePorts(int count)
-{
-    int ephemeralLow = 32768;
-    QFile range(u"/proc/sys/net/ipv4/ip_local_port_range"_s);
-    if (range.open(QIODevice::ReadOnly)) {
-        const QList<QByteArray> parts = range.readAll().simplified().split(' ');
-        bool ok = false;
-        const int low = parts.value(0).toInt(&ok);
-        if (ok)
-            ephemeralLow = low;
-    }
-    const int low = qMax(10000, ephemeralLow - 15000);
-    const int high = ephemeralLow; // exclusive
-    std::vector<std::unique_ptr<QTcpServer>> holders; // held open until all are chosen
-    QList<quint16> ports;
-    auto *rng = QRandomGenerator::global();
-    for (int i = 0; i < count; ++i) {
-        auto server = std::make_unique<QTcpServer>();
-        bool bound = false;
-        for (int attempt = 0; attempt < 50 && !bound && high - low > 100; ++attempt) {
-            const auto candidate = static_cast<quint16>(rng->bounded(low, high));
-            bound = server->listen(QHostAddress::LocalHost, candidate);
-        }
-        if (!bound)
-            bound = server->listen(QHostAddress::LocalHost, 0);
-        ports.append(bound ? server->serverPort() : quint16(0));
-        holders.push_back(std::move(server));
-    }
-    return ports;
-}
-
 struct CertStore
 {
     std::once_flag once;
@@ -199,6 +151,55 @@ QByteArray tlsLines(const QString &cert, const QString &key)
 }
 
 } // namespace
+
+QString findProgram(const QString &name, const char *envOverride)
+{
+    if (envOverride && qEnvironmentVariableIsSet(envOverride)) {
+        const QString fromEnv = qEnvironmentVariable(envOverride);
+        return QFileInfo(fromEnv).isExecutable() ? fromEnv : QString();
+    }
+    QString path = QStandardPaths::findExecutable(name);
+    if (path.isEmpty()) {
+        path = QStandardPaths::findExecutable(name,
+            { u"/usr/sbin"_s, u"/usr/local/sbin"_s, u"/sbin"_s, u"/usr/bin"_s,
+                u"/usr/lib/erlang/bin"_s });
+    }
+    return path;
+}
+
+// Free loopback ports, all distinct. They are taken below the kernel's ephemeral range, so an
+// outgoing connection can never grab a broker port while the broker restarts; port 0 (an
+// ephemeral port) is the fallback.
+QList<quint16> pickFreePorts(int count)
+{
+    int ephemeralLow = 32768;
+    QFile range(u"/proc/sys/net/ipv4/ip_local_port_range"_s);
+    if (range.open(QIODevice::ReadOnly)) {
+        const QList<QByteArray> parts = range.readAll().simplified().split(' ');
+        bool ok = false;
+        const int low = parts.value(0).toInt(&ok);
+        if (ok)
+            ephemeralLow = low;
+    }
+    const int low = qMax(10000, ephemeralLow - 15000);
+    const int high = ephemeralLow; // exclusive
+    std::vector<std::unique_ptr<QTcpServer>> holders; // held open until all are chosen
+    QList<quint16> ports;
+    auto *rng = QRandomGenerator::global();
+    for (int i = 0; i < count; ++i) {
+        auto server = std::make_unique<QTcpServer>();
+        bool bound = false;
+        for (int attempt = 0; attempt < 50 && !bound && high - low > 100; ++attempt) {
+            const auto candidate = static_cast<quint16>(rng->bounded(low, high));
+            bound = server->listen(QHostAddress::LocalHost, candidate);
+        }
+        if (!bound)
+            bound = server->listen(QHostAddress::LocalHost, 0);
+        ports.append(bound ? server->serverPort() : quint16(0));
+        holders.push_back(std::move(server));
+    }
+    return ports;
+}
 
 bool waitUntil(const std::function<bool()> &predicate, int timeoutMs, int pollMs)
 {

@@ -33,6 +33,14 @@ struct ProcessResult
     QByteArray stdErr {};
 };
 
+// The path of an executable: $envOverride if that is set (empty unless executable), else PATH,
+// else the system directories a Debian package may use (/usr/sbin, /sbin, Erlang's bin, ...).
+QString findProgram(const QString &name, const char *envOverride = nullptr);
+
+// `count` distinct free loopback ports, taken below the kernel's ephemeral range so an outgoing
+// connection cannot grab one between the choice and a broker's bind(); 0 where none was found.
+QList<quint16> pickFreePorts(int count);
+
 // Runs a program to completion (event loop keeps running meanwhile); kills it after timeoutMs.
 // The child gets PR_SET_PDEATHSIG(SIGKILL), so it dies with a crashed test.
 ProcessResult runProcess(const QString &program, const QStringList &args, int timeoutMs = 10000,

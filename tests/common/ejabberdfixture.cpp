@@ -5,13 +5,10 @@
 
 #include <QDir>
 #include <QFile>
-#include <QFileInfo>
 #include <QHostAddress>
 #include <QProcessEnvironment>
 #include <QRandomGenerator>
 #include <QRegularExpression>
-#include <QStandardPaths>
-#include <QTcpServer>
 #include <QTcpSocket>
 
 #include <csignal>
@@ -33,51 +30,6 @@ constexpr int StartTimeoutMs = 30000; // ~1 s normally; Erlang boots slowly on a
 constexpr int CtlTimeoutMs = 20000;
 constexpr int StopTimeoutMs = 5000;
 const char NodeUser[] = "ejabberd"; // ejabberdctl runs nodes only as root or as this user
-
-QString findProgram(const QString &name, const char *envOverride = nullptr)
-{
-    if (envOverride && qEnvironmentVariableIsSet(envOverride)) {
-        const QString fromEnv = qEnvironmentVariable(envOverride);
-        return QFileInfo(fromEnv).isExecutable() ? fromEnv : QString();
-    }
-    QString path = QStandardPaths::findExecutable(name);
-    if (path.isEmpty()) {
-        path = QStandardPaths::findExecutable(
-            name, { u"/usr/sbin"_s, u"/usr/bin"_s, u"/usr/lib/erlang/bin"_s, u"/sbin"_s });
-    }
-    return path;
-}
-
-// Distinct free loopback ports below the ephemeral range (as the Mosquitto fixture does), so an
-// outgoing connection cannot take one between the choice and the broker's bind().
-QList<quint16> freePorts(int count)
-{
-    int ephemeralLow = 32768;
-    QFile range(u"/proc/sys/net/ipv4/ip_local_port_range"_s);
-    if (range.open(QIODevice::ReadOnly)) {
-        bool ok = false;
-        const int low = range.readAll().simplified().split(' ').value(0).toInt(&ok);
-        if (ok)
-            ephemeralLow = low;
-    }
-    const int low = qMax(10000, ephemeralLow - 15000);
-    std::vector<std::unique_ptr<QTcpServer>> holders;
-    QList<quint16> ports;
-    for (int i = 0; i < count; ++i) {
-        auto server = std::make_unique<QTcpServer>();
-        bool bound = false;
-        for (int attempt = 0; attempt < 50 && !bound && ephemeralLow - low > 100; ++attempt) {
-            const auto candidate
-                = static_cast<quint16>(QRandomGenerator::global()->bounded(low, ephemeralLow));
-            bound = server->listen(QHostAddress::LocalHost, candidate);
-        }
-        if (!bound)
-            bound = server->listen(QHostAddress::LocalHost, 0);
-        ports.append(bound ? server->serverPort() : quint16(0));
-        holders.push_back(std::move(server));
-    }
-    return ports;
-}
 
 QString randomToken(int length)
 {
@@ -501,7 +453,7 @@ bool Ejabberd::start()
     if (!prepare())
         return false;
     for (int attempt = 0;; ++attempt) {
-        const QList<quint16> ports = freePorts(2);
+        const QList<quint16> ports = pickFreePorts(2);
         m_port = ports.value(0);
         m_epmdPort = ports.value(1);
         if (!m_port || !m_epmdPort) {
