@@ -38,19 +38,24 @@ qint64 nowNs()
         .count();
 }
 
-// The names (comm) of this process' threads: paho's are MQTTAsync_send and MQTTAsync_rcv, the
-// waker's server thread is qpaho-waker.
-int threadsNamed(const QByteArray &name)
+// The ids of this process' threads with that name (comm): paho's are MQTTAsync_send and
+// MQTTAsync_rcv, the waker's server thread is qpaho-waker.
+QStringList threadIdsNamed(const QByteArray &name)
 {
-    int count = 0;
+    QStringList ids;
     const QStringList tasks
         = QDir(QStringLiteral("/proc/self/task")).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
     for (const QString &task : tasks) {
         QFile comm(QStringLiteral("/proc/self/task/%1/comm").arg(task));
         if (comm.open(QIODevice::ReadOnly) && comm.readAll().trimmed() == name)
-            ++count;
+            ids.append(task);
     }
-    return count;
+    return ids;
+}
+
+int threadsNamed(const QByteArray &name)
+{
+    return int(threadIdsNamed(name).size());
 }
 
 int pahoThreads()
@@ -436,20 +441,15 @@ void TstPahoWaker::wakeForContinuesPartialWrites()
 // The state letter of paho's send thread in /proc ('S' while it waits on its condition).
 char sendThreadState()
 {
-    const QStringList tasks
-        = QDir(QStringLiteral("/proc/self/task")).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
-    for (const QString &task : tasks) {
-        QFile comm(QStringLiteral("/proc/self/task/%1/comm").arg(task));
-        if (!comm.open(QIODevice::ReadOnly) || comm.readAll().trimmed() != "MQTTAsync_send")
-            continue;
-        QFile stat(QStringLiteral("/proc/self/task/%1/stat").arg(task));
-        if (!stat.open(QIODevice::ReadOnly))
-            return '?';
-        const QByteArray text = stat.readAll();
-        const qsizetype close = text.lastIndexOf(')'); // "pid (comm) S ..."
-        return close > 0 && close + 2 < text.size() ? text.at(close + 2) : '?';
-    }
-    return '?';
+    const QStringList ids = threadIdsNamed(QByteArrayLiteral("MQTTAsync_send"));
+    if (ids.isEmpty())
+        return '?';
+    QFile stat(QStringLiteral("/proc/self/task/%1/stat").arg(ids.constFirst()));
+    if (!stat.open(QIODevice::ReadOnly))
+        return '?';
+    const QByteArray text = stat.readAll();
+    const qsizetype close = text.lastIndexOf(')'); // "pid (comm) S ..."
+    return close > 0 && close + 2 < text.size() ? text.at(close + 2) : '?';
 }
 
 void TstPahoWaker::kickRunsCommandQueuedBehindPartialWrite()
