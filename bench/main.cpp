@@ -396,14 +396,30 @@ struct Report
     }
 };
 
+// How often a scenario runs: --reps (or the mode's default), raised to the scenario's floor in
+// a full run without --reps, capped by its maximum.
+int repetitionsOf(const Config &cfg, const Scenario &s)
+{
+    int reps = cfg.reps;
+    if (cfg.repsFloors)
+        reps = std::max(reps, s.minReps);
+    if (s.maxReps)
+        reps = std::min(reps, s.maxReps);
+    return reps;
+}
+
 std::string environmentHeader(const Config &cfg, const Broker *broker)
 {
     std::ostringstream os;
     os << "## qpaho_bench " << QDateTime::currentDateTime().toString(Qt::ISODate).toStdString()
        << "\n\n";
-    os << "- mode: " << (cfg.run.quick ? "quick" : "full") << ", repetitions: " << cfg.reps
-       << (cfg.repsFloors ? ", 5 for QoS 0 from 16 KiB" : "") << " (alternating clients), "
-       << (cfg.inProcess ? "in-process" : "one child process per run") << "\n";
+    os << "- mode: " << (cfg.run.quick ? "quick" : "full") << ", repetitions: " << cfg.reps;
+    for (const Scenario *s : cfg.scenarios) {
+        if (repetitionsOf(cfg, *s) > cfg.reps)
+            os << ", " << repetitionsOf(cfg, *s) << " for " << s->name;
+    }
+    os << " (alternating clients), " << (cfg.inProcess ? "in-process" : "one child process per run")
+       << "\n";
     std::string paho;
     for (MQTTAsync_nameValue *nv = MQTTAsync_getVersionInfo(); nv && nv->name; ++nv)
         if (std::string(nv->name) == "Version")
@@ -687,11 +703,7 @@ int main(int argc, char **argv)
     // the window table; its throughput equals raw paho's and would only lengthen the run.
     const bool defaultClients = !parser.isSet(clientsOpt);
     for (const Scenario *s : cfg.scenarios) {
-        int reps = cfg.reps;
-        if (cfg.repsFloors)
-            reps = std::max(reps, s->minReps);
-        if (s->maxReps)
-            reps = std::min(reps, s->maxReps);
+        const int reps = repetitionsOf(cfg, *s);
         for (int rep = 0; rep < reps; ++rep)
             for (const auto &c : cfg.clients) {
                 if (!s->onlyClients.empty()
