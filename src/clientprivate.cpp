@@ -1519,8 +1519,8 @@ void ClientPrivate::checkPahoProgress()
         PahoWaker::kickSendThread();
         PahoWaker::wake();
     }
-    m_fruitlessKicks = std::min(m_fruitlessKicks + 1, kMaxStallBackoffShift);
-    m_stallWatchdog.setInterval(kStallCheckMs << m_fruitlessKicks);
+    if (m_fruitlessKicks < kMaxStallBackoffShift)
+        m_stallWatchdog.setInterval(kStallCheckMs << ++m_fruitlessKicks);
 }
 
 void ClientPrivate::handleRequestEvent(BridgeEvent &event)
