@@ -10,6 +10,7 @@
 
 #include "bridge_p.h"
 #include "nodelay_p.h"
+#include "resendloopguard_p.h"
 
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QPointer>
@@ -127,6 +128,7 @@ private:
     // Returns false when the request went back to the queue (paho lost the connection).
     bool handToPaho(quint64 id, Request &request);
     bool startConnectAttempt();
+    void failConnectAttempt(int pahoCode, const QString &text);
     void destroyHandle();
     bool ensureHandle();
     void setState(Client::State newState);
@@ -192,6 +194,12 @@ private:
     int m_fruitlessKicks = 0; // kicks in a row that were followed by no progress (backoff)
     QElapsedTimer m_clock;
     std::multimap<qint64, quint64> m_deadlines;
+    // A publication paho re-sends after every reconnect and that breaks every connection
+    // (paho's corrupted copy, or one the broker refuses by disconnecting): detected by the
+    // guard, ended by discarding paho's session state and starting the next session clean.
+    Internal::ResendLoopGuard m_resendGuard;
+    bool m_cleanStartOnce = false;
+    void discardPahoSession();
     QSet<int> m_restoredTokens;
     Internal::NoDelayTracker m_noDelay;
 

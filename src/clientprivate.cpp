@@ -406,6 +406,7 @@ QFuture<ConnectResult> ClientPrivate::connectToHost(const ConnectOptions &newOpt
     m_failedAttemptsInCycle = 0;
     m_backoffStep = 0;
     m_everConnected = false;
+    m_resendGuard.reset();
     m_subscriptions.clear();
     m_responseTopic.clear(); // a new session: request() subscribes again
     m_subscriptionIdFilters.clear();
@@ -520,8 +521,25 @@ void ClientPrivate::destroyHandle()
     m_bridge = std::make_unique<Bridge>(this);
 }
 
+void ClientPrivate::failConnectAttempt(int pahoCode, const QString &text)
+{
+    BridgeEvent failure;
+    failure.type = BridgeEvent::Type::Failure;
+    failure.kind = RequestKind::Connect;
+    failure.requestId = m_connectRequestId;
+    failure.code = pahoCode;
+    failure.text = text;
+    // Reported now rather than from paho: the state machine is the same.
+    handleConnectFailure(failure);
+}
+
 bool ClientPrivate::startConnectAttempt()
 {
+    // After discardPahoSession() there is no handle: the next attempt makes a fresh one.
+    if (!ensureHandle()) {
+        failConnectAttempt(MQTTASYNC_FAILURE, QStringLiteral("paho could not create a client"));
+        return false;
+    }
     const QStringList uris = options.serverUris();
     m_uriIndex %= int(uris.size());
     const bool v5 = isMqtt5();
@@ -541,11 +559,15 @@ bool ClientPrivate::startConnectAttempt()
         co = webSocket ? initws : init;
     }
     co.keepAliveInterval = options.keepAliveInterval();
+    // After discardPahoSession() the broker's session must go too: it remembers packet ids
+    // of QoS 2 publishes that the new paho handle knows nothing of, and would take a new
+    // publish with such an id for a duplicate and drop it.
+    const bool clean = options.cleanSession() || m_cleanStartOnce;
     if (v5) {
         co.cleansession = 0;
-        co.cleanstart = options.cleanSession() ? 1 : 0;
+        co.cleanstart = clean ? 1 : 0;
     } else {
-        co.cleansession = options.cleanSession() ? 1 : 0;
+        co.cleansession = clean ? 1 : 0;
     }
     co.maxInflight = options.maxInflight();
     // paho counts whole seconds; round up so a 500 ms timeout is not "no timeout".
@@ -661,14 +683,7 @@ bool ClientPrivate::startConnectAttempt()
     MQTTProperties_free(&willProps);
     if (rc != MQTTASYNC_SUCCESS) {
         m_bridge->discardContext(context);
-        BridgeEvent failure;
-        failure.type = BridgeEvent::Type::Failure;
-        failure.kind = RequestKind::Connect;
-        failure.requestId = m_connectRequestId;
-        failure.code = rc;
-        failure.text = pahoText(rc);
-        // Report asynchronously-in-spirit but now: the state machine is the same.
-        handleConnectFailure(failure);
+        failConnectAttempt(rc, pahoText(rc));
         return false;
     }
     // The new socket appears asynchronously in paho's send thread, and its completion is
@@ -698,6 +713,9 @@ void ClientPrivate::handleConnectSuccess(const BridgeEvent &event)
     lastConnect = connectResult;
     const bool wasReconnect = m_everConnected;
     m_everConnected = true;
+    m_cleanStartOnce = false;
+    // paho re-sends what it holds when the broker resumed the session.
+    m_resendGuard.connected(m_clock.elapsed(), event.sessionPresent && m_inFlightAcked > 0);
     m_failedAttemptsInCycle = 0;
     m_backoffStep = 0;
     if (wasReconnect) {
@@ -839,6 +857,32 @@ void ClientPrivate::restoreSubscriptions()
 // ---------------------------------------------------------------------------------------
 // Connection loss and disconnect
 
+void ClientPrivate::discardPahoSession()
+{
+    // What paho holds is what it re-sends after every reconnect, and one of those
+    // publications breaks every connection: give up on exactly those. Their outcome is
+    // unknown (the broker may have received some before), so they fail rather than being
+    // re-sent from QPaho's copies: a QoS 2 message sent twice would break exactly-once.
+    // Everything still in QPaho's own queue goes out normally after the reconnect.
+    qCWarning(lcClient).nospace()
+        << "the connection was lost right after each of the last "
+        << ResendLoopGuard::kLossesInARow
+        << " reconnects while paho re-sent the publishes it held; discarding paho's session "
+           "state ("
+        << inFlightCount << " requests) and starting a clean session (docs/paho-resend-loop.md)";
+    const auto alive = m_alive;
+    failRequests([](const Request &r) { return r.handedToPaho; }, Error::ConnectionLost,
+        QStringLiteral("the connection was lost right after every reconnect while paho re-sent "
+                       "this request's session state; QPaho discarded that state and started a "
+                       "clean session: the broker may or may not have received it, and it is "
+                       "not sent again (see docs/paho-resend-loop.md)"));
+    if (!*alive)
+        return;
+    destroyHandle();
+    m_cleanStartOnce = true;
+    m_resendGuard.reset();
+}
+
 void ClientPrivate::handleConnectionDown(const Result &reason, bool lostUnexpectedly)
 {
     const auto alive = m_alive;
@@ -852,6 +896,12 @@ void ClientPrivate::handleConnectionDown(const Result &reason, bool lostUnexpect
         return;
     if (lostUnexpectedly) {
         Q_EMIT q_ptr->connectionLost(reason.errorString());
+        if (!*alive)
+            return;
+    }
+    if (lostUnexpectedly && options.automaticReconnect()
+        && m_resendGuard.lost(m_clock.elapsed())) {
+        discardPahoSession();
         if (!*alive)
             return;
     }
@@ -1555,6 +1605,8 @@ void ClientPrivate::handleRequestEvent(BridgeEvent &event)
     if (request.kind == RequestKind::Publish) {
         d.messageId = event.token;
         d.topic = request.message.topic();
+        if (success && request.message.qos() > 0)
+            m_resendGuard.progressed();
     }
 
     if (success) {

@@ -44,6 +44,8 @@ private Q_SLOTS:
     void blackholeDetectedByKeepAlive();
     void delayedLinkStillWorks();
     void refusedWhileReconnecting();
+    void resendLoopEndsByDiscardingPahoSession_data();
+    void resendLoopEndsByDiscardingPahoSession();
 
 private:
     std::unique_ptr<Mosquitto> m_broker;
@@ -212,6 +214,57 @@ void TstFaults::refusedWhileReconnecting()
     QCOMPARE(client.reconnects(), 1);
     QCOMPARE(proxy.connectionCount(), 1);
     QPAHO_VERIFY_OK(await(client.publish(QStringLiteral("flt/refuse"), "x", 1)));
+}
+
+// A publication that breaks the connection each time paho re-sends it after a reconnect with
+// a session (here: a v3.1.1 packet over the broker's max_packet_size, which mosquitto answers by
+// disconnecting; in the field: a publication paho corrupted, docs/paho-resend-loop.md). Without
+// the resend-loop guard the client reconnects for ever and the future never finishes. With it,
+// after three such losses in a row, QPaho discards paho's session state: the future fails with
+// ConnectionLost and says so, the next session starts clean, and the client works again.
+void TstFaults::resendLoopEndsByDiscardingPahoSession_data()
+{
+    QTest::addColumn<int>("qos");
+    QTest::newRow("QoS 1") << 1;
+    QTest::newRow("QoS 2") << 2;
+}
+
+void TstFaults::resendLoopEndsByDiscardingPahoSession()
+{
+    QFETCH(int, qos);
+    Mosquitto broker({ .extraConfig = "max_packet_size 2000" });
+    QVERIFY2(broker.start(), qPrintable(broker.lastError()));
+    const QString topic = QStringLiteral("flt/%1/poison").arg(uniqueId());
+
+    Client observer;
+    QSignalSpy observed(&observer, &Client::messageReceived);
+    QPAHO_VERIFY_OK(await(observer.connectToHost(ConnectOptions(broker.tcpUri()))));
+    QPAHO_VERIFY_OK(await(observer.subscribe(topic, 2)));
+
+    ConnectOptions o(broker.tcpUri());
+    o.setClientId(uniqueId(QStringLiteral("poison")));
+    o.setCleanSession(false);
+    o.setAutomaticReconnect(true);
+    o.setRetryInterval(50, 200);
+    Client client;
+    QPAHO_VERIFY_OK(await(client.connectToHost(o)));
+    QSignalSpy lost(&client, &Client::connectionLost);
+
+    const auto poison = client.publish(topic, QByteArray(4000, 'p'), qos);
+    const PublishResult result = await(poison, kLong);
+    QCOMPARE(result.error(), Error::ConnectionLost);
+    QVERIFY2(result.errorString().contains(QLatin1String("clean session")),
+        qPrintable(result.errorString()));
+    QVERIFY(lost.count() >= 3);
+
+    // Recovered: connected again, publishing works, and the loop does not come back.
+    QTRY_COMPARE_WITH_TIMEOUT(client.state(), Client::State::Connected, kLong);
+    QPAHO_VERIFY_OK(await(client.publish(topic, "after", qos)));
+    QTRY_VERIFY_WITH_TIMEOUT(observed.count() >= 1, kLong);
+    QCOMPARE(observed.constLast().at(0).value<Message>().payload(), QByteArray("after"));
+    const int lossesAfterRecovery = int(lost.count());
+    QVERIFY(!lost.wait(1500));
+    QCOMPARE(int(lost.count()), lossesAfterRecovery);
 }
 
 QTEST_GUILESS_MAIN(TstFaults)
