@@ -128,8 +128,17 @@ void Bridge::push(BridgeEvent &&event)
     pushLocked(std::move(event));
 }
 
+void Bridge::detach()
+{
+    std::lock_guard lock(m_mutex);
+    m_detached = true;
+    m_inbox.clear();
+}
+
 void Bridge::pushLocked(BridgeEvent &&event)
 {
+    if (m_detached)
+        return;
     if (event.type == BridgeEvent::Type::MessageArrived) {
         if (m_maxPendingMessages > 0 && m_pendingMessages >= m_maxPendingMessages) {
             ++m_dropped;

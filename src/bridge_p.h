@@ -107,6 +107,12 @@ public:
     /*! Messages dropped by the inbound policy since the last call (owner thread). */
     quint64 takeDroppedCount();
 
+    /*!
+        Cuts the bridge off its receiver: from now on callbacks still free their contexts but
+        post nothing (for a handle parked for good, see PahoQuarantine). Thread-safe.
+    */
+    void detach();
+
     /*! Sets the paho callbacks that route to this bridge on \a handle. */
     void installClientCallbacks(MQTTAsync handle, bool wantDeliveryComplete);
     /*!
@@ -150,6 +156,7 @@ private:
     std::vector<BridgeEvent> m_inbox;
     Context *m_contexts = nullptr;
     bool m_wakePosted = false;
+    bool m_detached = false;
     int m_maxPendingMessages = 0;
     bool m_dropOldest = true;
     int m_pendingMessages = 0;

@@ -199,7 +199,13 @@ private:
     // guard, ended by discarding paho's session state and starting the next session clean.
     Internal::ResendLoopGuard m_resendGuard;
     bool m_cleanStartOnce = false;
-    void discardPahoSession();
+    /*!
+        Gives up paho's session state for this client: the handle is parked for good
+        (PahoQuarantine), what paho held is sent again or failed (see the definition), and
+        the next session starts clean.
+    */
+    enum class Abandon { BrokenWrite, ResendLoop };
+    void abandonPahoSession(Abandon why, quint64 brokenOffId = 0);
     QSet<int> m_restoredTokens;
     Internal::NoDelayTracker m_noDelay;
 

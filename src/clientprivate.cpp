@@ -3,6 +3,7 @@
 
 #include "allocatortuning_p.h"
 #include "logging_p.h"
+#include "pahoquarantine_p.h"
 #include "pahowaker_p.h"
 #include "properties_p.h"
 #include "result_p.h"
@@ -857,28 +858,54 @@ void ClientPrivate::restoreSubscriptions()
 // ---------------------------------------------------------------------------------------
 // Connection loss and disconnect
 
-void ClientPrivate::discardPahoSession()
+void ClientPrivate::abandonPahoSession(Abandon why, quint64 brokenOffId)
 {
-    // What paho holds is what it re-sends after every reconnect, and one of those
-    // publications breaks every connection: give up on exactly those. Their outcome is
-    // unknown (the broker may have received some before), so they fail rather than being
-    // re-sent from QPaho's copies: a QoS 2 message sent twice would break exactly-once.
-    // Everything still in QPaho's own queue goes out normally after the reconnect.
+    // Sort what paho held. After a broken write (paho's session memory is corrupt, see
+    // PahoQuarantine) QoS 0/1 publishes go out again from QPaho's copies (at least once allows
+    // a duplicate), and so does the publish whose write failed: not one byte of it reached the
+    // broker. A QoS 2 publish paho held may have been delivered already: sending it again
+    // would break exactly-once, so it fails and says so. After a resend loop everything paho
+    // held fails: one of those publications breaks every connection.
+    std::vector<quint64> again;
+    std::vector<quint64> unknown;
+    for (const auto &[id, request] : m_requests) {
+        if (!request.handedToPaho)
+            continue;
+        const bool resend = why == Abandon::BrokenWrite
+            && (id == brokenOffId
+                || (request.kind == RequestKind::Publish && request.message.qos() < 2));
+        (resend ? again : unknown).push_back(id);
+    }
     qCWarning(lcClient).nospace()
-        << "the connection was lost right after each of the last "
-        << ResendLoopGuard::kLossesInARow
-        << " reconnects while paho re-sent the publishes it held; discarding paho's session "
-           "state ("
-        << inFlightCount << " requests) and starting a clean session (docs/paho-resend-loop.md)";
+        << (why == Abandon::BrokenWrite
+                   ? "a publish write to the broker failed, which leaves paho's session state "
+                     "corrupt (paho 1.3.x)"
+                   : "the connection was lost right after each of the last reconnects while "
+                     "paho re-sent the publishes it held")
+        << ": QPaho abandons paho's session state, re-sends " << again.size() << " and fails "
+        << unknown.size() << " requests, and starts a clean session (docs/paho-resend-loop.md)";
+    std::sort(again.begin(), again.end());
+    for (auto it = again.rbegin(); it != again.rend(); ++it)
+        takeBackFromPaho(*it, m_requests.at(*it)); // to the front, in their order
+    std::sort(unknown.begin(), unknown.end());
+    const QString text = QStringLiteral(
+        "QPaho had to abandon paho's session state while paho held this request (%1); it is not "
+        "sent again: the broker may or may not have received it (see docs/paho-resend-loop.md)")
+                             .arg(why == Abandon::BrokenWrite
+                                     ? QStringLiteral("a failed write corrupted it")
+                                     : QStringLiteral("it broke every connection"));
     const auto alive = m_alive;
-    failRequests([](const Request &r) { return r.handedToPaho; }, Error::ConnectionLost,
-        QStringLiteral("the connection was lost right after every reconnect while paho re-sent "
-                       "this request's session state; QPaho discarded that state and started a "
-                       "clean session: the broker may or may not have received it, and it is "
-                       "not sent again (see docs/paho-resend-loop.md)"));
-    if (!*alive)
-        return;
-    destroyHandle();
+    for (quint64 id : unknown) {
+        finishRequest(id, Result(Error::ConnectionLost, text));
+        if (!*alive)
+            return;
+    }
+    // Never destroyed nor connected again: either would touch paho's freed memory.
+    m_noDelay.reset();
+    PahoQuarantine::park(std::exchange(m_handle, nullptr), std::move(m_bridge));
+    PahoWaker::release();
+    m_handleKey.clear();
+    m_bridge = std::make_unique<Bridge>(this);
     m_cleanStartOnce = true;
     m_resendGuard.reset();
 }
@@ -899,9 +926,8 @@ void ClientPrivate::handleConnectionDown(const Result &reason, bool lostUnexpect
         if (!*alive)
             return;
     }
-    if (lostUnexpectedly && options.automaticReconnect()
-        && m_resendGuard.lost(m_clock.elapsed())) {
-        discardPahoSession();
+    if (lostUnexpectedly && options.automaticReconnect() && m_resendGuard.lost(m_clock.elapsed())) {
+        abandonPahoSession(Abandon::ResendLoop);
         if (!*alive)
             return;
     }
@@ -1666,16 +1692,22 @@ void ClientPrivate::handleRequestEvent(BridgeEvent &event)
             d.errorString = QStringLiteral("the broker refused the subscription (SUBACK 0x80)");
         }
     }
-    // paho fails a QoS 1/2 publish whose socket write broke off (-1, no token) and forgets
-    // it, where a session would have re-sent it (seen in tst_faults, rarely). With a
-    // reconnect coming, send it again afterwards instead of failing it: at-least-once allows
-    // the duplicate, and the broker saw at most part of that packet.
-    if (!success && request.kind == RequestKind::Publish && request.message.qos() > 0
-        && event.code == MQTTASYNC_FAILURE && event.token == 0 && options.automaticReconnect()
-        && (state == Client::State::Connected || state == Client::State::Reconnecting)) {
-        qCDebug(lcClient) << "publish" << event.requestId
-                          << "broke off at a connection loss: queued again for the reconnect";
-        takeBackFromPaho(event.requestId, request);
+    // -1 with no token for a QoS 1/2 publish: its socket write failed, and paho has just
+    // freed memory its session still refers to (PahoQuarantine). Abandon that session now,
+    // before a reconnect could re-send the garbage.
+    if (!success && request.isAckedPublish() && event.code == MQTTASYNC_FAILURE
+        && event.token == 0) {
+        const auto alive = m_alive;
+        abandonPahoSession(Abandon::BrokenWrite, event.requestId);
+        if (!*alive)
+            return;
+        // paho's own report of the loss went to the parked handle's bridge: report it here.
+        if (state == Client::State::Connected || state == Client::State::Disconnecting)
+            handleConnectionDown(
+                Result(Error::ConnectionLost, QStringLiteral("a write to the broker failed")),
+                true);
+        else if (state == Client::State::Connecting || state == Client::State::Reconnecting)
+            m_reconnectTimer.start(0); // the attempt ran on the parked handle: start anew
         return;
     }
     const bool internal = !request.promise;

@@ -7,12 +7,17 @@
 
 #include <QPaho/QPaho>
 
+#include <QtCore/QDir>
 #include <QtCore/QElapsedTimer>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
 
 #include <memory>
 #include <vector>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 using namespace QPaho;
 using namespace QPahoTest;
@@ -31,6 +36,22 @@ ConnectOptions viaProxy(const FaultProxy &proxy, const QString &clientId = {})
     return o;
 }
 
+// The process's TCP sockets connected to 127.0.0.1:port.
+std::vector<int> socketsConnectedTo(quint16 port)
+{
+    std::vector<int> fds;
+    const QStringList entries = QDir(QStringLiteral("/proc/self/fd")).entryList(QDir::Files);
+    for (const QString &entry : entries) {
+        const int fd = entry.toInt();
+        sockaddr_in peer {};
+        socklen_t length = sizeof peer;
+        if (::getpeername(fd, reinterpret_cast<sockaddr *>(&peer), &length) == 0
+            && peer.sin_family == AF_INET && ntohs(peer.sin_port) == port)
+            fds.push_back(fd);
+    }
+    return fds;
+}
+
 } // namespace
 
 class TstFaults : public QObject
@@ -44,6 +65,8 @@ private Q_SLOTS:
     void blackholeDetectedByKeepAlive();
     void delayedLinkStillWorks();
     void refusedWhileReconnecting();
+    void brokenPublishWriteKeepsSessionSound_data();
+    void brokenPublishWriteKeepsSessionSound();
     void resendLoopEndsByDiscardingPahoSession_data();
     void resendLoopEndsByDiscardingPahoSession();
 
@@ -214,6 +237,73 @@ void TstFaults::refusedWhileReconnecting()
     QCOMPARE(client.reconnects(), 1);
     QCOMPARE(proxy.connectionCount(), 1);
     QPAHO_VERIFY_OK(await(client.publish(QStringLiteral("flt/refuse"), "x", 1)));
+}
+
+// paho 1.3.x frees a QoS 1/2 publication that its session still refers to when the socket
+// write of that PUBLISH fails (docs/paho-resend-loop.md). Here the write fails for sure: the
+// test shuts down the sending side of the client's own socket (the broker is stopped, so
+// nothing else notices the connection going) and publishes. QPaho must abandon that paho
+// session: the publish goes out again on a fresh handle with a clean session, arrives exactly
+// once, and the client keeps working. Without the workaround paho re-sends the freed memory
+// after the reconnect: a garbled or duplicated message, or a broker that drops the client for
+// a malformed packet on every reconnect.
+void TstFaults::brokenPublishWriteKeepsSessionSound_data()
+{
+    QTest::addColumn<int>("qos");
+    QTest::newRow("QoS 1") << 1;
+    QTest::newRow("QoS 2") << 2;
+}
+
+void TstFaults::brokenPublishWriteKeepsSessionSound()
+{
+    QFETCH(int, qos);
+    Mosquitto broker;
+    QVERIFY2(broker.start(), qPrintable(broker.lastError()));
+    const QString topic = QStringLiteral("flt/%1/broken").arg(uniqueId());
+
+    // The observer keeps a session, so it can be away while the client's socket is broken.
+    ConnectOptions observerOptions(broker.tcpUri());
+    observerOptions.setClientId(uniqueId(QStringLiteral("observer")));
+    observerOptions.setCleanSession(false);
+    auto observer = std::make_unique<Client>();
+    QPAHO_VERIFY_OK(await(observer->connectToHost(observerOptions)));
+    QPAHO_VERIFY_OK(await(observer->subscribe(topic, 2)));
+    QPAHO_VERIFY_OK(await(observer->disconnectFromHost()));
+
+    ConnectOptions o(broker.tcpUri());
+    o.setClientId(uniqueId(QStringLiteral("broken")));
+    o.setCleanSession(false);
+    o.setAutomaticReconnect(true);
+    o.setRetryInterval(50, 200);
+    Client client;
+    QPAHO_VERIFY_OK(await(client.connectToHost(o)));
+    QPAHO_VERIFY_OK(await(client.publish(topic, "before", qos)));
+
+    const std::vector<int> sockets = socketsConnectedTo(broker.port());
+    QCOMPARE(int(sockets.size()), 1);
+    broker.pause(); // nothing may notice the broken socket before paho writes to it
+    QCOMPARE(::shutdown(sockets.front(), SHUT_WR), 0);
+    const auto broken = client.publish(topic, "broken", qos);
+    QTRY_VERIFY_WITH_TIMEOUT(client.state() != Client::State::Connected, kLong);
+    broker.resume();
+
+    QPAHO_VERIFY_OK(await(broken, kLong));
+    QPAHO_VERIFY_OK(await(client.publish(topic, "after", qos), kLong));
+    QCOMPARE(client.state(), Client::State::Connected);
+
+    observer = std::make_unique<Client>();
+    QStringList received;
+    connect(observer.get(), &Client::messageReceived, this,
+        [&received](const Message &m) { received.append(QString::fromUtf8(m.payload())); });
+    QPAHO_VERIFY_OK(await(observer->connectToHost(observerOptions)));
+    QTRY_VERIFY_WITH_TIMEOUT(received.contains(QLatin1String("after")), kLong);
+    QTest::qWait(500); // a duplicate or a re-sent garbled copy would come with them
+    QCOMPARE(received.count(QLatin1String("broken")), 1);
+    QCOMPARE(received.count(QLatin1String("after")), 1);
+    for (const QString &payload : std::as_const(received))
+        QVERIFY2(payload == QLatin1String("before") || payload == QLatin1String("broken")
+                || payload == QLatin1String("after"),
+            qPrintable(payload));
 }
 
 // A publication that breaks the connection each time paho re-sends it after a reconnect with

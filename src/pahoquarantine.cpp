@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
+#include "pahoquarantine_p.h"
+
+#include <mutex>
+#include <utility>
+#include <vector>
+
+namespace QPaho::Internal::PahoQuarantine {
+
+namespace {
+
+struct Parked
+{
+    MQTTAsync handle = nullptr;
+    std::unique_ptr<Bridge> bridge;
+};
+
+std::mutex &parkingMutex()
+{
+    static std::mutex mutex;
+    return mutex;
+}
+
+// Never destroyed, on purpose: destroying a parked Bridge at exit could race with a paho
+// thread still holding one of its contexts. Reachable from here, so no leak checker reports it.
+std::vector<Parked> &parkingLot()
+{
+    static auto *lot = new std::vector<Parked>;
+    return *lot;
+}
+
+} // namespace
+
+void park(MQTTAsync handle, std::unique_ptr<Bridge> bridge)
+{
+    if (bridge)
+        bridge->detach();
+    std::lock_guard lock(parkingMutex());
+    parkingLot().push_back({ handle, std::move(bridge) });
+}
+
+int parkedCount()
+{
+    std::lock_guard lock(parkingMutex());
+    return int(parkingLot().size());
+}
+
+} // namespace QPaho::Internal::PahoQuarantine

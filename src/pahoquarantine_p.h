@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
+//
+//  W A R N I N G
+//  -------------
+// This file is not part of the QPaho API. It may change or disappear without notice.
+#ifndef QPAHO_PAHOQUARANTINE_P_H
+#define QPAHO_PAHOQUARANTINE_P_H
+
+#include "bridge_p.h"
+
+extern "C" {
+#include <MQTTAsync.h>
+}
+
+#include <memory>
+
+namespace QPaho::Internal::PahoQuarantine {
+
+/*!
+    Workaround for paho.mqtt.c 1.3.x (seen in 1.3.12, which reports itself as 1.3.11; the code
+    is unchanged through 1.3.16): when the socket write of a QoS 1/2 PUBLISH fails in
+    MQTTAsync_processCommand, paho frees the command's topic and payload although the copy it
+    keeps for the session (MQTTProtocol_storePublication takes those very pointers) still
+    refers to them. From then on the handle's session holds freed memory: reconnecting with the
+    session re-sends it as garbage, and MQTTAsync_destroy (or a clean-session connect) frees it
+    a second time. Detected by the failure paho reports for it: onFailure with code -1 and
+    token 0 for a QoS 1/2 publish (docs/paho-resend-loop.md).
+
+    Such a handle is never used again, and never destroyed: park() keeps it, and the Bridge its
+    contexts point at, until the process exits, detached from its Client. Nothing then touches
+    the freed memory: paho re-sends a session only on a connected client, and this one never
+    connects again. The cost is the handle's memory (at most the publishes it held) and paho's
+    threads, which stay while a parked handle exists.
+
+    Thread-safe.
+*/
+void park(MQTTAsync handle, std::unique_ptr<Bridge> bridge);
+
+/*! How many handles this process has parked. */
+int parkedCount();
+
+} // namespace QPaho::Internal::PahoQuarantine
+
+#endif // QPAHO_PAHOQUARANTINE_P_H
