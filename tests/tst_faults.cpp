@@ -135,8 +135,9 @@ void TstFaults::cutAllLosesNothingAcknowledged()
         qPrintable(
             QStringLiteral("%1 failed, first: %2").arg(failures.size()).arg(failures.value(0))));
     QCOMPARE(lost.count(), 1);
+    // The reconnect resumes the session, unless the cut broke a publish write: then QPaho
+    // starts clean and re-sends from its own copies (brokenPublishWriteKeepsSessionSound).
     QCOMPARE(connectedSpy.count(), 2);
-    QVERIFY(connectedSpy.at(1).at(0).value<ConnectResult>().sessionPresent());
     QCOMPARE(publisher.reconnects(), 1);
     QCOMPARE(publisher.inFlight(), 0);
     QCOMPARE(publisher.queued(), 0);
