@@ -76,8 +76,9 @@ struct BridgeEvent
     the owner with at most one posted event per burst, then returns. It never calls
     paho, never blocks on anything but the leaf mutex below, and never runs user code.
 
-    The Bridge outlives MQTTAsync_destroy: it is deleted by the owner thread after
-    destroy has returned, when no callback can arrive any more.
+    The Bridge outlives MQTTAsync_destroy: it is detached and handed to the HandleReaper
+    with its handle, and deleted there after destroy has returned, when no callback can
+    arrive any more.
 */
 class Bridge
 {
@@ -87,6 +88,12 @@ public:
     ~Bridge();
     Bridge(const Bridge &) = delete;
     Bridge &operator=(const Bridge &) = delete;
+
+    /*!
+        Cuts the bridge off its receiver before the handle is destroyed elsewhere
+        (HandleReaper): from now on every event is dropped and nothing is posted.
+    */
+    void detach();
 
     /*! The event type posted to the receiver. */
     static int wakeEventType();
@@ -150,6 +157,7 @@ private:
     std::vector<BridgeEvent> m_inbox;
     Context *m_contexts = nullptr;
     bool m_wakePosted = false;
+    bool m_detached = false;
     int m_maxPendingMessages = 0;
     bool m_dropOldest = true;
     int m_pendingMessages = 0;

@@ -2,6 +2,7 @@
 #include "client_p.h"
 
 #include "allocatortuning_p.h"
+#include "handlereaper_p.h"
 #include "logging_p.h"
 #include "pahowaker_p.h"
 #include "properties_p.h"
@@ -439,6 +440,10 @@ bool ClientPrivate::ensureHandle()
         + options.persistenceDirectory();
     if (m_handle && key == m_handleKey)
         return true;
+    // One waker reference per live handle. The new handle's first: the old handle's goes back
+    // later on the reaper, and the count must not touch 0 in between (that would stop paho's
+    // threads and start them again).
+    PahoWaker::acquire();
     destroyHandle();
 
     if (!m_bridge)
@@ -466,6 +471,7 @@ bool ClientPrivate::ensureHandle()
         m_persistenceDir = QDir(options.persistenceDirectory()).absolutePath().toUtf8();
         persistenceType = MQTTCLIENT_PERSISTENCE_DEFAULT;
         persistenceContext = m_persistenceDir.data();
+        HandleReaper::waitForPersistence(m_persistenceDir); // a dropped handle's store
     }
     const QByteArray uri = uris.constFirst().toUtf8();
     const QByteArray id = clientId.toUtf8();
@@ -474,11 +480,9 @@ bool ClientPrivate::ensureHandle()
     if (rc != MQTTASYNC_SUCCESS) {
         qCWarning(lcClient) << "MQTTAsync_create failed:" << pahoText(rc);
         m_handle = nullptr;
+        HandleReaper::destroyLater(nullptr, nullptr, {}); // gives the waker reference back
         return false;
     }
-    // One waker reference per live handle: it lets paho's receive thread notice new sockets
-    // and continue partial writes at once instead of once a second.
-    PahoWaker::acquire();
     installPahoTrace();
     m_handleKey = key;
     m_bridge->setInboundLimit(options.maxPendingMessages(),
@@ -504,20 +508,21 @@ void ClientPrivate::destroyHandle()
     if (!m_handle)
         return;
     m_noDelay.reset();
-    // Synchronous: paho fails what it still holds with -11 on this thread, into the
-    // bridge inbox. Afterwards no callback can reach the bridge.
-    MQTTAsync_destroy(&m_handle);
-    m_handle = nullptr;
-    PahoWaker::release();
+    // MQTTAsync_destroy waits for paho (its mutex, and its threads when this is the last
+    // client): it runs on the HandleReaper, with the bridge detached first, so the -11
+    // failures paho produces there are dropped: the outcome is decided below, nothing paho
+    // held completes now. The reaper deletes the bridge after the destroy, and keeps the
+    // strings paho's options point to until then.
+    m_bridge->detach();
+    HandleReaper::destroyLater(std::exchange(m_handle, nullptr),
+        std::exchange(m_bridge, std::make_unique<Bridge>(this)),
+        std::exchange(m_persistenceDir, {}),
+        std::make_shared<ConnectStrings>(std::exchange(m_strings, ConnectStrings())));
     m_handleKey.clear();
-    std::vector<BridgeEvent> leftovers;
-    m_bridge->takeEvents(leftovers); // outcome decided below: nothing paho held completes now
     const QString text = m_shuttingDown ? QStringLiteral("the client was destroyed")
                                         : QStringLiteral("the connection was closed");
     const Error error = m_shuttingDown ? Error::ClientDestroyed : Error::Disconnected;
     failRequests([](const Request &r) { return r.handedToPaho; }, error, text);
-    // Fresh bridge: contexts of the destroyed handle are freed with the old one.
-    m_bridge = std::make_unique<Bridge>(this);
 }
 
 bool ClientPrivate::startConnectAttempt()
