@@ -386,7 +386,7 @@ QFuture<ConnectResult> ClientPrivate::connectToHost(const ConnectOptions &newOpt
     if (m_shuttingDown)
         return finished(ConnectResult(
             Result(Error::ClientDestroyed, QStringLiteral("the client is being destroyed"))));
-    if (state != Client::State::Disconnected) {
+    if (state != Client::State::Disconnected && state != Client::State::Reconnecting) {
         const QString text = state == Client::State::Connected
             ? QStringLiteral("already connected")
             : QStringLiteral("a connection attempt is already under way");
@@ -395,6 +395,13 @@ QFuture<ConnectResult> ClientPrivate::connectToHost(const ConnectOptions &newOpt
     const Result check = validateConnect(newOptions);
     if (!check)
         return finished(ConnectResult(check));
+    if (state == Client::State::Reconnecting) {
+        // New options replace the retries: drop the old handle with its attempt (off this
+        // thread). No signal for the step through Disconnected: Connecting follows at once.
+        m_reconnectTimer.stop();
+        destroyHandle();
+        state = Client::State::Disconnected;
+    }
 
     options = newOptions;
     const ProtocolVersion oldVersion = protocolVersion;
@@ -776,6 +783,9 @@ void ClientPrivate::handleConnectFailure(const BridgeEvent &event)
         if (!*alive)
             return;
     }
+    Q_EMIT q_ptr->errorOccurred(result);
+    if (!*alive)
+        return;
     const bool permanent = reason && isPermanentRefusal(reason, v5);
     if (options.automaticReconnect() && !permanent && !m_disconnectAfterConnect) {
         ++m_failedAttemptsInCycle;
@@ -857,6 +867,9 @@ void ClientPrivate::handleConnectionDown(const Result &reason, bool lostUnexpect
         return;
     if (lostUnexpectedly) {
         Q_EMIT q_ptr->connectionLost(reason.errorString());
+        if (!*alive)
+            return;
+        Q_EMIT q_ptr->errorOccurred(reason);
         if (!*alive)
             return;
     }
@@ -1636,6 +1649,8 @@ void ClientPrivate::handleRequestEvent(BridgeEvent &event)
         qCWarning(lcClient) << "restoring subscription" << request.filters
                             << "failed:" << result.errorString();
     finishRequest(event.requestId, result);
+    if (internal && !result.isOk())
+        Q_EMIT q_ptr->errorOccurred(result);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -12,6 +12,8 @@
 
 #include <QtCore/QDir>
 #include <QtCore/QFile>
+#include <QtCore/QRegularExpression>
+#include <QtCore/QThread>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
 
@@ -70,6 +72,11 @@ private Q_SLOTS:
     void destroyLeavesPahoWorkToTheReaper();
     void reconnectDoesNotWaitForTheOldHandle();
     void reaperThreadEndsWithItsWork();
+
+    void foreignThreadRequestsFailAtOnce();
+    void errorOccurredForFailedAttempts();
+    void connectWhileReconnectingReplacesTheAttempt();
+    void errorOccurredForConnectionLoss();
 
 private:
     Mosquitto m_broker;
@@ -140,6 +147,118 @@ void TstCitizen::reaperThreadEndsWithItsWork()
     QTRY_COMPARE_WITH_TIMEOUT(HandleReaper::pendingCount(), 0, kTimeoutMs);
     QTRY_COMPARE_WITH_TIMEOUT(reaperThreads(), 0, kTimeoutMs);
     QTRY_COMPARE_WITH_TIMEOUT(pahoThreads(), 0, kTimeoutMs);
+}
+
+void TstCitizen::foreignThreadRequestsFailAtOnce()
+{
+    // publish() etc. from a thread that is not the Client's: the future is finished on return
+    // with Error::WrongThread naming both threads, one warning is logged, nothing is sent (a
+    // subscriber sees only the marker published afterwards from the right thread).
+    const QString topic = QStringLiteral("citizen/%1/foreign").arg(uniqueId());
+    Client subscriber;
+    QPAHO_VERIFY_OK(await(subscriber.connectToHost(m_broker.tcpUri())));
+    QPAHO_VERIFY_OK(await(subscriber.subscribe(topic, 1)));
+    QList<QByteArray> received;
+    connect(&subscriber, &Client::messageReceived, this,
+        [&received](const QPaho::Message &m) { received.append(m.payload()); });
+
+    Client client;
+    QPAHO_VERIFY_OK(await(client.connectToHost(m_broker.tcpUri())));
+
+    const QRegularExpression warning(
+        QStringLiteral("publish\\(\\) was called from thread \"citizen-worker\" 0x[0-9a-f]+, but "
+                       "the Client belongs to main thread 0x[0-9a-f]+"));
+    QTest::ignoreMessage(QtWarningMsg, warning);
+    QFuture<QPaho::PublishResult> publish;
+    QFuture<QPaho::SubscribeResult> subscribe;
+    QFuture<QPaho::ConnectResult> connectAgain;
+    bool finishedOnReturn = false;
+    QThread *worker = QThread::create([&] {
+        publish = client.publish(topic, "must not be sent", 1);
+        finishedOnReturn = publish.isFinished();
+    });
+    worker->setObjectName(QStringLiteral("citizen-worker"));
+    worker->start();
+    QVERIFY(worker->wait(kTimeoutMs));
+    QVERIFY(finishedOnReturn);
+    const QPaho::PublishResult r = resultOf(publish);
+    QCOMPARE(r.error(), Error::WrongThread);
+    QVERIFY2(warning.match(r.errorString()).hasMatch(), qPrintable(r.errorString()));
+
+    // The other requests are refused the same way (one warning each).
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("^subscribe\\(\\) was")));
+    QTest::ignoreMessage(
+        QtWarningMsg, QRegularExpression(QStringLiteral("^connectToHost\\(\\) was")));
+    QThread *second = QThread::create([&] {
+        subscribe = client.subscribe(topic, 0);
+        connectAgain = client.connectToHost(m_broker.tcpUri());
+    });
+    second->start();
+    QVERIFY(second->wait(kTimeoutMs));
+    delete worker;
+    delete second;
+    QCOMPARE(resultOf(subscribe).error(), Error::WrongThread);
+    QCOMPARE(resultOf(connectAgain).error(), Error::WrongThread);
+    QCOMPARE(client.state(), Client::State::Connected); // untouched
+
+    QPAHO_VERIFY_OK(await(client.publish(topic, "marker", 1)));
+    QTRY_COMPARE_WITH_TIMEOUT(received.size(), 1, kTimeoutMs);
+    QCOMPARE(received.constFirst(), QByteArray("marker"));
+}
+
+void TstCitizen::errorOccurredForFailedAttempts()
+{
+    // A failed first connect with automatic reconnect: the future finishes with the error, the
+    // client stays Reconnecting, and errorOccurred() reports that attempt and each retry.
+    const quint16 closedPort = pickFreePorts(1).constFirst();
+    QPaho::ConnectOptions options(QStringLiteral("tcp://127.0.0.1:%1").arg(closedPort));
+    options.setAutomaticReconnect(true);
+    options.setRetryInterval(50, 100);
+    Client client;
+    QSignalSpy errors(&client, &Client::errorOccurred);
+    const QPaho::ConnectResult first = await(client.connectToHost(options));
+    QCOMPARE(first.error(), Error::ConnectionFailed);
+    QCOMPARE(client.state(), Client::State::Reconnecting);
+    QTRY_VERIFY_WITH_TIMEOUT(errors.count() >= 3, kTimeoutMs);
+    for (const QList<QVariant> &args : std::as_const(errors))
+        QCOMPARE(args.at(0).value<QPaho::Result>().error(), Error::ConnectionFailed);
+    QPAHO_VERIFY_OK(await(client.disconnectFromHost()));
+    QCOMPARE(client.state(), Client::State::Disconnected);
+}
+
+void TstCitizen::connectWhileReconnectingReplacesTheAttempt()
+{
+    // connectToHost() with new options while Reconnecting replaces the retries (it used to
+    // finish with InvalidState); a publish queued meanwhile goes out on the new connection.
+    const quint16 closedPort = pickFreePorts(1).constFirst();
+    QPaho::ConnectOptions wrong(QStringLiteral("tcp://127.0.0.1:%1").arg(closedPort));
+    wrong.setAutomaticReconnect(true);
+    wrong.setRetryInterval(50, 100);
+    Client client;
+    QCOMPARE(await(client.connectToHost(wrong)).error(), Error::ConnectionFailed);
+    QCOMPARE(client.state(), Client::State::Reconnecting);
+    const auto queued = client.publish(QStringLiteral("citizen/%1/queued").arg(uniqueId()), "q", 1);
+    QSignalSpy states(&client, &Client::stateChanged);
+    QPaho::ConnectOptions right(m_broker.tcpUri());
+    right.setAutomaticReconnect(true);
+    QPAHO_VERIFY_OK(await(client.connectToHost(right)));
+    QCOMPARE(client.state(), Client::State::Connected);
+    QCOMPARE(client.serverUri(), m_broker.tcpUri());
+    QCOMPARE(states.first().at(0).value<Client::State>(), Client::State::Connecting);
+    QPAHO_VERIFY_OK(await(queued));
+}
+
+void TstCitizen::errorOccurredForConnectionLoss()
+{
+    Mosquitto broker;
+    QVERIFY2(broker.start(), qPrintable(broker.lastError()));
+    Client client;
+    QSignalSpy errors(&client, &Client::errorOccurred);
+    QPAHO_VERIFY_OK(await(client.connectToHost(broker.tcpUri())));
+    QCOMPARE(errors.count(), 0);
+    broker.stop();
+    QTRY_COMPARE_WITH_TIMEOUT(errors.count(), 1, kTimeoutMs);
+    QCOMPARE(errors.first().at(0).value<QPaho::Result>().error(), Error::ConnectionLost);
 }
 
 QTEST_GUILESS_MAIN(TstCitizen)
