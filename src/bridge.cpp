@@ -58,6 +58,13 @@ Bridge::~Bridge()
     }
 }
 
+void Bridge::detach()
+{
+    std::lock_guard lock(m_mutex);
+    m_detached = true;
+    m_inbox.clear();
+}
+
 int Bridge::wakeEventType()
 {
     static const int type = QEvent::registerEventType();
@@ -128,17 +135,10 @@ void Bridge::push(BridgeEvent &&event)
     pushLocked(std::move(event));
 }
 
-void Bridge::detach()
-{
-    std::lock_guard lock(m_mutex);
-    m_detached = true;
-    m_inbox.clear();
-}
-
 void Bridge::pushLocked(BridgeEvent &&event)
 {
     if (m_detached)
-        return;
+        return; // the owner has decided every outcome already, and may be gone
     if (event.type == BridgeEvent::Type::MessageArrived) {
         if (m_maxPendingMessages > 0 && m_pendingMessages >= m_maxPendingMessages) {
             ++m_dropped;

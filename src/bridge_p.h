@@ -76,8 +76,9 @@ struct BridgeEvent
     the owner with at most one posted event per burst, then returns. It never calls
     paho, never blocks on anything but the leaf mutex below, and never runs user code.
 
-    The Bridge outlives MQTTAsync_destroy: it is deleted by the owner thread after
-    destroy has returned, when no callback can arrive any more.
+    The Bridge outlives MQTTAsync_destroy: it is detached and handed to the HandleReaper
+    with its handle, and deleted there after destroy has returned, when no callback can
+    arrive any more.
 */
 class Bridge
 {
@@ -87,6 +88,13 @@ public:
     ~Bridge();
     Bridge(const Bridge &) = delete;
     Bridge &operator=(const Bridge &) = delete;
+
+    /*!
+        Cuts the bridge off its receiver before the handle is destroyed elsewhere
+        (HandleReaper) or parked for good (PahoQuarantine): from now on every event is dropped
+        and nothing is posted; callbacks still free their contexts. Thread-safe.
+    */
+    void detach();
 
     /*! The event type posted to the receiver. */
     static int wakeEventType();
@@ -106,12 +114,6 @@ public:
     void setInboundLimit(int maxPendingMessages, bool dropOldest);
     /*! Messages dropped by the inbound policy since the last call (owner thread). */
     quint64 takeDroppedCount();
-
-    /*!
-        Cuts the bridge off its receiver: from now on callbacks still free their contexts but
-        post nothing (for a handle parked for good, see PahoQuarantine). Thread-safe.
-    */
-    void detach();
 
     /*! Sets the paho callbacks that route to this bridge on \a handle. */
     void installClientCallbacks(MQTTAsync handle, bool wantDeliveryComplete);

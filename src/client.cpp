@@ -2,8 +2,12 @@
 #include "client_p.h"
 
 #include "allocatortuning_p.h"
+#include "threadcheck_p.h"
 
 namespace QPaho {
+
+using Internal::checkOwnerThread;
+using Internal::finishedFuture;
 
 Client::Client(QObject *parent) : QObject(parent), d_ptr(std::make_unique<ClientPrivate>(this))
 {
@@ -107,18 +111,24 @@ QFuture<ConnectResult> Client::connectToHost(const QString &hostOrUri)
 
 QFuture<ConnectResult> Client::connectToHost(const ConnectOptions &options)
 {
+    if (const auto wrong = checkOwnerThread(this, "connectToHost()"))
+        return finishedFuture(ConnectResult(*wrong));
     Q_D(Client);
     return d->connectToHost(options);
 }
 
 QFuture<Result> Client::disconnectFromHost()
 {
+    if (const auto wrong = checkOwnerThread(this, "disconnectFromHost()"))
+        return finishedFuture(*wrong);
     Q_D(Client);
     return d->disconnectFromHost(0, Properties());
 }
 
 QFuture<Result> Client::disconnectFromHost(int reasonCode, const Properties &properties)
 {
+    if (const auto wrong = checkOwnerThread(this, "disconnectFromHost()"))
+        return finishedFuture(*wrong);
     Q_D(Client);
     return d->disconnectFromHost(reasonCode, properties);
 }
@@ -130,6 +140,8 @@ QFuture<SubscribeResult> Client::subscribe(const QString &filter, int qos)
 
 QFuture<SubscribeResult> Client::subscribe(const QString &filter, const SubscribeOptions &options)
 {
+    if (const auto wrong = checkOwnerThread(this, "subscribe()"))
+        return finishedFuture(SubscribeResult(*wrong));
     Q_D(Client);
     return d->subscribe({ { filter, options } });
 }
@@ -137,18 +149,24 @@ QFuture<SubscribeResult> Client::subscribe(const QString &filter, const Subscrib
 QFuture<SubscribeResult> Client::subscribe(
     const QList<QPair<QString, SubscribeOptions>> &subscriptions)
 {
+    if (const auto wrong = checkOwnerThread(this, "subscribe()"))
+        return finishedFuture(SubscribeResult(*wrong));
     Q_D(Client);
     return d->subscribe(subscriptions);
 }
 
 QFuture<Result> Client::unsubscribe(const QString &filter)
 {
+    if (const auto wrong = checkOwnerThread(this, "unsubscribe()"))
+        return finishedFuture(*wrong);
     Q_D(Client);
     return d->unsubscribe({ filter }, Properties());
 }
 
 QFuture<Result> Client::unsubscribe(const QStringList &filters, const Properties &properties)
 {
+    if (const auto wrong = checkOwnerThread(this, "unsubscribe()"))
+        return finishedFuture(*wrong);
     Q_D(Client);
     return d->unsubscribe(filters, properties);
 }
@@ -161,6 +179,8 @@ QFuture<PublishResult> Client::publish(
 
 QFuture<PublishResult> Client::publish(const Message &message)
 {
+    if (const auto wrong = checkOwnerThread(this, "publish()"))
+        return finishedFuture(PublishResult(*wrong));
     Q_D(Client);
     return d->publish(message);
 }
@@ -168,6 +188,13 @@ QFuture<PublishResult> Client::publish(const Message &message)
 QFuture<Message> Client::request(
     const QString &topic, const QByteArray &payload, int qos, int timeoutMs)
 {
+    if (const auto wrong = checkOwnerThread(this, "request()")) {
+        Message failed; // the documented failure shape: invalid, with the reason string
+        Properties why;
+        why.setReasonString(wrong->errorString());
+        failed.setProperties(why);
+        return finishedFuture(failed);
+    }
     Q_D(Client);
     return d->request(topic, payload, qos, timeoutMs);
 }

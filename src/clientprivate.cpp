@@ -2,6 +2,7 @@
 #include "client_p.h"
 
 #include "allocatortuning_p.h"
+#include "handlereaper_p.h"
 #include "logging_p.h"
 #include "pahoquarantine_p.h"
 #include "pahowaker_p.h"
@@ -386,7 +387,7 @@ QFuture<ConnectResult> ClientPrivate::connectToHost(const ConnectOptions &newOpt
     if (m_shuttingDown)
         return finished(ConnectResult(
             Result(Error::ClientDestroyed, QStringLiteral("the client is being destroyed"))));
-    if (state != Client::State::Disconnected) {
+    if (state != Client::State::Disconnected && state != Client::State::Reconnecting) {
         const QString text = state == Client::State::Connected
             ? QStringLiteral("already connected")
             : QStringLiteral("a connection attempt is already under way");
@@ -395,6 +396,13 @@ QFuture<ConnectResult> ClientPrivate::connectToHost(const ConnectOptions &newOpt
     const Result check = validateConnect(newOptions);
     if (!check)
         return finished(ConnectResult(check));
+    if (state == Client::State::Reconnecting) {
+        // New options replace the retries: drop the old handle with its attempt (off this
+        // thread). No signal for the step through Disconnected: Connecting follows at once.
+        m_reconnectTimer.stop();
+        destroyHandle();
+        state = Client::State::Disconnected;
+    }
 
     options = newOptions;
     const ProtocolVersion oldVersion = protocolVersion;
@@ -441,6 +449,10 @@ bool ClientPrivate::ensureHandle()
         + options.persistenceDirectory();
     if (m_handle && key == m_handleKey)
         return true;
+    // One waker reference per live handle. The new handle's first: the old handle's goes back
+    // later on the reaper, and the count must not touch 0 in between (that would stop paho's
+    // threads and start them again).
+    PahoWaker::acquire();
     destroyHandle();
 
     if (!m_bridge)
@@ -468,6 +480,7 @@ bool ClientPrivate::ensureHandle()
         m_persistenceDir = QDir(options.persistenceDirectory()).absolutePath().toUtf8();
         persistenceType = MQTTCLIENT_PERSISTENCE_DEFAULT;
         persistenceContext = m_persistenceDir.data();
+        HandleReaper::waitForPersistence(m_persistenceDir); // a dropped handle's store
     }
     const QByteArray uri = uris.constFirst().toUtf8();
     const QByteArray id = clientId.toUtf8();
@@ -476,11 +489,9 @@ bool ClientPrivate::ensureHandle()
     if (rc != MQTTASYNC_SUCCESS) {
         qCWarning(lcClient) << "MQTTAsync_create failed:" << pahoText(rc);
         m_handle = nullptr;
+        HandleReaper::destroyLater(nullptr, nullptr, {}); // gives the waker reference back
         return false;
     }
-    // One waker reference per live handle: it lets paho's receive thread notice new sockets
-    // and continue partial writes at once instead of once a second.
-    PahoWaker::acquire();
     installPahoTrace();
     m_handleKey = key;
     m_bridge->setInboundLimit(options.maxPendingMessages(),
@@ -506,20 +517,21 @@ void ClientPrivate::destroyHandle()
     if (!m_handle)
         return;
     m_noDelay.reset();
-    // Synchronous: paho fails what it still holds with -11 on this thread, into the
-    // bridge inbox. Afterwards no callback can reach the bridge.
-    MQTTAsync_destroy(&m_handle);
-    m_handle = nullptr;
-    PahoWaker::release();
+    // MQTTAsync_destroy waits for paho (its mutex, and its threads when this is the last
+    // client): it runs on the HandleReaper, with the bridge detached first, so the -11
+    // failures paho produces there are dropped: the outcome is decided below, nothing paho
+    // held completes now. The reaper deletes the bridge after the destroy, and keeps the
+    // strings paho's options point to until then.
+    m_bridge->detach();
+    HandleReaper::destroyLater(std::exchange(m_handle, nullptr),
+        std::exchange(m_bridge, std::make_unique<Bridge>(this)),
+        std::exchange(m_persistenceDir, {}),
+        std::make_shared<ConnectStrings>(std::exchange(m_strings, ConnectStrings())));
     m_handleKey.clear();
-    std::vector<BridgeEvent> leftovers;
-    m_bridge->takeEvents(leftovers); // outcome decided below: nothing paho held completes now
     const QString text = m_shuttingDown ? QStringLiteral("the client was destroyed")
                                         : QStringLiteral("the connection was closed");
     const Error error = m_shuttingDown ? Error::ClientDestroyed : Error::Disconnected;
     failRequests([](const Request &r) { return r.handedToPaho; }, error, text);
-    // Fresh bridge: contexts of the destroyed handle are freed with the old one.
-    m_bridge = std::make_unique<Bridge>(this);
 }
 
 void ClientPrivate::failConnectAttempt(int pahoCode, const QString &text)
@@ -790,6 +802,9 @@ void ClientPrivate::handleConnectFailure(const BridgeEvent &event)
         if (!*alive)
             return;
     }
+    Q_EMIT q_ptr->errorOccurred(result);
+    if (!*alive)
+        return;
     const bool permanent = reason && isPermanentRefusal(reason, v5);
     if (options.automaticReconnect() && !permanent && !m_disconnectAfterConnect) {
         ++m_failedAttemptsInCycle;
@@ -900,12 +915,15 @@ void ClientPrivate::abandonPahoSession(Abandon why, quint64 brokenOffId)
         if (!*alive)
             return;
     }
-    // Never destroyed nor connected again: either would touch paho's freed memory.
+    // Never destroyed nor connected again: either would touch paho's freed memory. What
+    // paho's options point to stays with it.
     m_noDelay.reset();
-    PahoQuarantine::park(std::exchange(m_handle, nullptr), std::move(m_bridge));
-    PahoWaker::release();
+    PahoQuarantine::park(std::exchange(m_handle, nullptr),
+        std::exchange(m_bridge, std::make_unique<Bridge>(this)),
+        std::make_shared<std::pair<QByteArray, ConnectStrings>>(
+            std::exchange(m_persistenceDir, {}), std::exchange(m_strings, ConnectStrings())));
+    HandleReaper::destroyLater(nullptr, nullptr, {}); // gives the waker reference back
     m_handleKey.clear();
-    m_bridge = std::make_unique<Bridge>(this);
     m_cleanStartOnce = true;
     m_resendGuard.reset();
 }
@@ -923,6 +941,9 @@ void ClientPrivate::handleConnectionDown(const Result &reason, bool lostUnexpect
         return;
     if (lostUnexpectedly) {
         Q_EMIT q_ptr->connectionLost(reason.errorString());
+        if (!*alive)
+            return;
+        Q_EMIT q_ptr->errorOccurred(reason);
         if (!*alive)
             return;
     }
@@ -1715,6 +1736,8 @@ void ClientPrivate::handleRequestEvent(BridgeEvent &event)
         qCWarning(lcClient) << "restoring subscription" << request.filters
                             << "failed:" << result.errorString();
     finishRequest(event.requestId, result);
+    if (internal && !result.isOk())
+        Q_EMIT q_ptr->errorOccurred(result);
 }
 
 // ---------------------------------------------------------------------------------------

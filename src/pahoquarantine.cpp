@@ -13,6 +13,7 @@ struct Parked
 {
     MQTTAsync handle = nullptr;
     std::unique_ptr<Bridge> bridge;
+    std::shared_ptr<const void> keepAlive;
 };
 
 std::mutex &parkingMutex()
@@ -31,12 +32,12 @@ std::vector<Parked> &parkingLot()
 
 } // namespace
 
-void park(MQTTAsync handle, std::unique_ptr<Bridge> bridge)
+void park(MQTTAsync handle, std::unique_ptr<Bridge> bridge, std::shared_ptr<const void> keepAlive)
 {
     if (bridge)
         bridge->detach();
     std::lock_guard lock(parkingMutex());
-    parkingLot().push_back({ handle, std::move(bridge) });
+    parkingLot().push_back({ handle, std::move(bridge), std::move(keepAlive) });
 }
 
 int parkedCount()

@@ -26,15 +26,16 @@ namespace QPaho::Internal::PahoQuarantine {
     a second time. Detected by the failure paho reports for it: onFailure with code -1 and
     token 0 for a QoS 1/2 publish (docs/paho-resend-loop.md).
 
-    Such a handle is never used again, and never destroyed: park() keeps it, and the Bridge its
-    contexts point at, until the process exits, detached from its Client. Nothing then touches
+    Such a handle is never used again, and never destroyed: park() keeps it, the Bridge its
+    contexts point at and \c keepAlive (what its options point to), until the process exits,
+    detached from its Client. Nothing then touches
     the freed memory: paho re-sends a session only on a connected client, and this one never
     connects again. The cost is the handle's memory (at most the publishes it held) and paho's
     threads, which stay while a parked handle exists.
 
     Thread-safe.
 */
-void park(MQTTAsync handle, std::unique_ptr<Bridge> bridge);
+void park(MQTTAsync handle, std::unique_ptr<Bridge> bridge, std::shared_ptr<const void> keepAlive);
 
 /*! How many handles this process has parked. */
 int parkedCount();

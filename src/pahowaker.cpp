@@ -8,6 +8,7 @@
 #include <MQTTAsync.h>
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -44,7 +45,6 @@ Q_LOGGING_CATEGORY(lcWaker, "qpaho.client", QtWarningMsg)
 constexpr qint64 kWakeIntervalNs = 5'000'000; // wakeFor(): one wake every 5 ms
 constexpr qint64 kConnectDeadlineNs = 3'000'000'000; // hidden client connected within 3 s, or off
 constexpr int kHiddenConnectTimeoutS = 3; // paho's own connect timeout for the hidden client
-constexpr std::size_t kMaxCandidates = 8; // concurrent unidentified peers on the listener
 constexpr std::size_t kMaxPacket = 1024; // the hidden client's packets are a few dozen bytes
 
 constexpr unsigned char kConnack[] = { 0x20, 0x02, 0x00, 0x00 }; // MQTT 3.1.1, accepted
@@ -88,6 +88,11 @@ struct Shared
     std::atomic<MQTTAsync> kickTarget { nullptr };
 
     std::atomic<bool> loggedInactive { false };
+
+    // Connections to the listener from outside this process, closed without a byte (tests).
+    std::atomic<int> strangersRefused { 0 };
+    // Called on the acquiring thread once the listener exists (tests only).
+    std::atomic<void (*)(unsigned short)> listenHook { nullptr };
 };
 
 Shared &shared()
@@ -207,6 +212,44 @@ int pollTimeoutMs(qint64 untilNs, qint64 now)
     return int(std::min<qint64>((untilNs - now + 999'999) / 1'000'000, 60'000));
 }
 
+bool sameEndpoint(const sockaddr_in &a, const sockaddr_in &b)
+{
+    return a.sin_family == AF_INET && b.sin_family == AF_INET
+        && a.sin_addr.s_addr == b.sin_addr.s_addr && a.sin_port == b.sin_port;
+}
+
+// Whether the other end of a connection accepted from `peer` on the listener at `listener` is a
+// socket of this very process. TCP has no SO_PEERCRED, but a loopback connection is identified by
+// its two endpoints: if one of our own descriptors is a socket whose local address is `peer` and
+// whose peer address is our listener, the connecting socket is ours (a connected 4-tuple exists
+// once per host). Reads /proc/self/fd; any failure counts as "not ours".
+bool peerIsInThisProcess(const sockaddr_in &listener, const sockaddr_in &peer)
+{
+    DIR *dir = ::opendir("/proc/self/fd");
+    if (!dir)
+        return false;
+    bool found = false;
+    while (const dirent *entry = ::readdir(dir)) {
+        char *end = nullptr;
+        const long fd = std::strtol(entry->d_name, &end, 10);
+        if (end == entry->d_name || *end != '\0' || fd == ::dirfd(dir))
+            continue;
+        sockaddr_in local {};
+        sockaddr_in remote {};
+        socklen_t localLength = sizeof(local);
+        socklen_t remoteLength = sizeof(remote);
+        if (::getsockname(int(fd), reinterpret_cast<sockaddr *>(&local), &localLength) == 0
+            && localLength == sizeof(local) && sameEndpoint(local, peer)
+            && ::getpeername(int(fd), reinterpret_cast<sockaddr *>(&remote), &remoteLength) == 0
+            && remoteLength == sizeof(remote) && sameEndpoint(remote, listener)) {
+            found = true;
+            break;
+        }
+    }
+    ::closedir(dir);
+    return found;
+}
+
 struct Peer
 {
     int fd = -1;
@@ -214,19 +257,25 @@ struct Peer
     bool identified = false; // sent the hidden client's CONNECT
 };
 
-// The server thread. It accepts connections on the ephemeral port and answers each at once
-// with CONNACK, before the CONNECT: paho does not read while its TCP connect is in progress, it
-// only needs the socket to become readable so that its poll() returns, and then it sends
-// CONNECT and reads the CONNACK that is already there. Without that, the hidden client's CONNACK
-// could miss paho's first 10 ms poll, and paho sleeps 100 ms after every poll that found nothing
-// to do (no wake can shorten that sleep). The first packet of a peer must be the hidden client's
-// CONNECT (its client id is random); any other peer is closed, and once the hidden client is
-// identified the listener is closed. After that: PINGREQ -> PINGRESP, DISCONNECT or EOF -> close
-// (the waker is then inactive until the next acquire() cycle), and a PINGRESP for every wake.
-// Until the hidden client is identified, wakes go to every peer (normally exactly one): a
-// PINGRESP after the CONNACK is as harmless as the CONNACK itself.
+// The server thread. Nothing outside this process ever gets a byte from it:
+//  - The listener exists only from acquire() until the first connection that comes from this
+//    process was accepted (the hidden client's TCP handshake, a few milliseconds; at most the
+//    3 s connect deadline). It is closed right after that accept, before anything is sent.
+//  - Every accepted connection is checked before anything is written to it: its peer must be a
+//    socket of this process (peerIsInThisProcess()). Any other peer is closed at once without
+//    a byte (strangersRefused counts them) and the listener stays for the hidden client.
+//  - The accepted in-process peer is then sent CONNACK at once, before its CONNECT: paho does
+//    not read while its TCP connect is in progress, it only needs the socket to become readable
+//    so that its poll() returns, and then it sends CONNECT and reads the CONNACK already there.
+//    Without that, the hidden client's CONNACK could miss paho's first 10 ms poll, and paho
+//    sleeps 100 ms after every poll that found nothing to do (no wake can shorten that sleep).
+//  - Its first packet must be the CONNECT with the hidden client's random client id (a
+//    per-acquire token); anything else closes it (the waker is then inactive until the next
+//    acquire() cycle). After that: PINGREQ -> PINGRESP, DISCONNECT or EOF -> close, and a
+//    PINGRESP for every wake.
 // When asked to stop it closes everything: paho sees EOF on the hidden connection.
-void serverMain(Shared *s, int listenFd, std::string clientId, qint64 deadlineNs)
+void serverMain(
+    Shared *s, int listenFd, sockaddr_in listenAddress, std::string clientId, qint64 deadlineNs)
 {
     ::pthread_setname_np(::pthread_self(), "qpaho-waker");
     const int wakeFd = s->wakeFd.load(std::memory_order_acquire);
@@ -286,7 +335,6 @@ void serverMain(Shared *s, int listenFd, std::string clientId, qint64 deadlineNs
         if (s->stopRequested.load(std::memory_order_acquire))
             break;
 
-        bool identifiedNow = false;
         for (Peer &p : peers) {
             if (p.fd < 0 || revents(p.fd) == 0)
                 continue;
@@ -301,7 +349,6 @@ void serverMain(Shared *s, int listenFd, std::string clientId, qint64 deadlineNs
                     open = type == Connect
                         && connectClientId(p.in.substr(0, std::size_t(length))) == clientId;
                     p.identified = open;
-                    identifiedNow = identifiedNow || open;
                 } else if (type == Pingreq) {
                     open = sendAll(p.fd, kPingresp, sizeof(kPingresp));
                 } else if (type == Disconnect) {
@@ -312,37 +359,37 @@ void serverMain(Shared *s, int listenFd, std::string clientId, qint64 deadlineNs
             if (!open)
                 closeFd(p.fd);
         }
-        if (identifiedNow) { // nobody else may connect any more
-            closeFd(listenFd);
-            for (Peer &p : peers) {
-                if (!p.identified)
-                    closeFd(p.fd);
-            }
-        }
         peers.erase(
             std::remove_if(peers.begin(), peers.end(), [](const Peer &p) { return p.fd < 0; }),
             peers.end());
 
         if (listenFd >= 0 && (revents(listenFd) & POLLIN) != 0) {
-            const int fd = ::accept4(listenFd, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+            sockaddr_in peerAddress {};
+            socklen_t peerLength = sizeof(peerAddress);
+            const int fd = ::accept4(listenFd, reinterpret_cast<sockaddr *>(&peerAddress),
+                &peerLength, SOCK_CLOEXEC | SOCK_NONBLOCK);
             if (fd < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR
                 && errno != ECONNABORTED) {
                 // EMFILE and friends: the listener would stay readable and spin this loop.
                 logInactiveOnce(*s, "accept() failed in the server thread");
                 closeAll();
             } else if (fd >= 0) {
-                const int one = 1; // 2-byte writes must not wait for an ACK (Nagle)
-                ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-                if (peers.size() >= kMaxCandidates) {
-                    closeFd(peers.front().fd);
-                    peers.erase(peers.begin());
-                }
                 Peer peer;
                 peer.fd = fd;
-                if (sendAll(fd, kConnack, sizeof(kConnack)))
-                    peers.push_back(std::move(peer));
-                else
+                if (!peers.empty() || peerLength != sizeof(peerAddress)
+                    || !peerIsInThisProcess(listenAddress, peerAddress)) {
+                    // Not ours: not a single byte, and the listener stays for the hidden client.
+                    s->strangersRefused.fetch_add(1, std::memory_order_relaxed);
                     closeFd(peer.fd);
+                } else {
+                    closeFd(listenFd); // the hidden client is in: nobody else may connect
+                    const int one = 1; // 2-byte writes must not wait for an ACK (Nagle)
+                    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+                    if (sendAll(fd, kConnack, sizeof(kConnack)))
+                        peers.push_back(std::move(peer));
+                    else
+                        closeFd(peer.fd);
+                }
             }
         }
 
@@ -382,7 +429,7 @@ void onHiddenConnectionLost(void *context, char *cause)
     static_cast<Shared *>(context)->connected.store(false, std::memory_order_release);
 }
 
-int listenOnLoopback(quint16 *port)
+int listenOnLoopback(sockaddr_in *address)
 {
     int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0)
@@ -394,12 +441,12 @@ int listenOnLoopback(quint16 *port)
     addr.sin_port = 0;
     socklen_t length = sizeof(addr);
     if (::bind(fd, reinterpret_cast<const sockaddr *>(&addr), sizeof(addr)) != 0
-        || ::listen(fd, int(kMaxCandidates)) != 0
+        || ::listen(fd, 4) != 0
         || ::getsockname(fd, reinterpret_cast<sockaddr *>(&addr), &length) != 0) {
         closeFd(fd);
         return -1;
     }
-    *port = ntohs(addr.sin_port);
+    *address = addr;
     return fd;
 }
 
@@ -435,10 +482,11 @@ void start(Shared &s)
     }
     drainEventFd(s.wakeFd.load(std::memory_order_acquire));
 
-    quint16 port = 0;
-    const int listenFd = listenOnLoopback(&port);
+    sockaddr_in listenAddress {};
+    const int listenFd = listenOnLoopback(&listenAddress);
     if (listenFd < 0)
         return logInactiveOnce(s, "cannot listen on 127.0.0.1");
+    const quint16 port = ntohs(listenAddress.sin_port);
 
     const std::string clientId = randomClientId();
     const std::string uri = "tcp://127.0.0.1:" + std::to_string(port);
@@ -458,13 +506,16 @@ void start(Shared &s)
     s.wakeUntilNs.store(0, std::memory_order_release);
     s.connected.store(false, std::memory_order_release);
     try {
-        s.server = std::thread(serverMain, &s, listenFd, clientId, nowNs() + kConnectDeadlineNs);
+        s.server = std::thread(
+            serverMain, &s, listenFd, listenAddress, clientId, nowNs() + kConnectDeadlineNs);
     } catch (const std::system_error &) {
         ::close(listenFd);
         MQTTAsync_destroy(&handle);
         return logInactiveOnce(s, "cannot start the server thread");
     }
     s.running.store(true, std::memory_order_release);
+    if (const auto hook = s.listenHook.load(std::memory_order_acquire))
+        hook(port);
 
     MQTTAsync_connectOptions options = MQTTAsync_connectOptions_initializer;
     options.MQTTVersion = MQTTVERSION_3_1_1;
@@ -571,6 +622,16 @@ bool PahoWaker::isActive()
     return shared().connected.load(std::memory_order_acquire);
 }
 
+int PahoWaker::strangersRefused()
+{
+    return shared().strangersRefused.load(std::memory_order_relaxed);
+}
+
+void PahoWaker::setListenHookForTesting(void (*hook)(unsigned short port))
+{
+    shared().listenHook.store(hook, std::memory_order_release);
+}
+
 #else // !QPAHO_WAKER_SUPPORTED
 
 void PahoWaker::acquire() { }
@@ -582,6 +643,11 @@ bool PahoWaker::isActive()
 {
     return false;
 }
+int PahoWaker::strangersRefused()
+{
+    return 0;
+}
+void PahoWaker::setListenHookForTesting(void (*)(unsigned short)) { }
 
 #endif
 

@@ -24,10 +24,19 @@
 //
 // PahoWaker makes that receive thread wake up on demand. A hidden paho client (MQTT 3.1.1,
 // keepAliveInterval 0, clean session, no user code in its callbacks) connects to a tiny server
-// that runs on a plain thread of its own on 127.0.0.1:<ephemeral>. The server sends CONNACK as
-// soon as it accepts the connection (paho reads it after sending CONNECT; the early bytes only
-// make paho's poll() return at once), checks that the CONNECT carries the hidden client's random
-// client id, and then, for every wake request, writes a 2-byte PINGRESP (0xD0 0x00). paho reads it
+// that runs on a plain thread of its own ("qpaho-waker") and listens on 127.0.0.1:<ephemeral>.
+// paho.mqtt.c can only connect to a TCP/TLS/WebSocket URI (no socketpair, no unix:// in 1.3.x),
+// so a loopback listener is unavoidable, but nothing outside the process can get an answer:
+//  - it listens only from acquire() until the hidden client's TCP handshake was accepted (a few
+//    milliseconds; 3 s at most), and closes the listener right after that accept;
+//  - before it writes anything to an accepted connection, it checks that the other end is a
+//    socket of this process (one of our descriptors has that connection's two endpoints);
+//    other peers are closed without a byte (strangersRefused());
+//  - the in-process peer must then send the CONNECT that carries the hidden client's random,
+//    per-acquire client id, or it is closed too.
+// Once the hidden connection is up, the server sends CONNACK (before the CONNECT: the early
+// bytes only make paho's poll() return at once) and then, for every wake request, a 2-byte
+// PINGRESP (0xD0 0x00). paho reads it
 // on the receive thread (MQTTProtocol_handlePingresps only clears ping_outstanding; the header-only
 // packet is a static, nothing is allocated), and the receive thread then starts a new cycle with
 // the current socket set: new sockets are polled, completed TCP connects are noticed and their
@@ -96,6 +105,14 @@ public:
 
     // Whether the hidden connection is up (its CONNACK was processed by paho). For tests.
     static bool isActive();
+
+    // Connections to the listener that did not come from this process, ever; each was closed
+    // without a byte written. For tests.
+    static int strangersRefused();
+
+    // Tests only: `hook` is called with the listening port on the thread that calls the first
+    // acquire(), after the listener exists and before the hidden client connects (nullptr: none).
+    static void setListenHookForTesting(void (*hook)(unsigned short port));
 };
 
 } // namespace QPaho::Internal

@@ -11,11 +11,17 @@
 #include <QtCore/QFile>
 #include <QtCore/QLoggingCategory>
 #include <QtCore/QRegularExpression>
+#include <QtCore/QSet>
 #include <QtTest/QTest>
 
 #include <MQTTAsync.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -234,6 +240,94 @@ bool connectWithActiveWaker(RawClient &client)
         && QPahoTest::waitUntil([] { return PahoWaker::isActive(); }, 10000);
 }
 
+// The socket inodes of this process' descriptors.
+QSet<QString> ownSocketInodes()
+{
+    QSet<QString> inodes;
+    const QDir fds(QStringLiteral("/proc/self/fd"));
+    for (const QString &fd : fds.entryList(QDir::System | QDir::NoDotAndDotDot)) {
+        const QString target = QFile::symLinkTarget(fds.filePath(fd));
+        static const QRegularExpression socket(QStringLiteral("socket:\\[(\\d+)\\]$"));
+        const QRegularExpressionMatch m = socket.match(target);
+        if (m.hasMatch())
+            inodes.insert(m.captured(1));
+    }
+    return inodes;
+}
+
+// How many TCP sockets of this process are listening (state 0A in /proc/net/tcp and tcp6).
+int ownListeningSockets()
+{
+    const QSet<QString> inodes = ownSocketInodes();
+    int count = 0;
+    for (const char *table : { "/proc/self/net/tcp", "/proc/self/net/tcp6" }) {
+        QFile file(QString::fromLatin1(table));
+        if (!file.open(QIODevice::ReadOnly))
+            continue;
+        file.readLine(); // header
+        while (!file.atEnd()) {
+            const QList<QByteArray> fields = file.readLine().simplified().split(' ');
+            if (fields.size() > 9 && fields.at(3) == "0A"
+                && inodes.contains(QString::fromLatin1(fields.at(9))))
+                ++count;
+        }
+    }
+    return count;
+}
+
+// A process of its own that connects to the waker's listener while it exists, the way another
+// local user could. Its exit status says what it got: 0 refused or closed without a byte,
+// 1 received bytes, 2 neither within 5 s, 3 no socket.
+struct Stranger
+{
+    static inline pid_t pid = -1;
+    static inline std::atomic<bool> connected { false };
+
+    // The waker's listen hook: runs before the hidden client connects, so the stranger's
+    // connection is the first in the accept queue.
+    static void connectTo(unsigned short port)
+    {
+        int ready[2];
+        if (::pipe(ready) != 0)
+            return;
+        pid = ::fork();
+        if (pid == 0) { // only async-signal-safe calls in the child
+            ::close(ready[0]);
+            const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+            if (fd < 0)
+                ::_exit(3);
+            sockaddr_in addr {};
+            addr.sin_family = AF_INET;
+            addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+            addr.sin_port = htons(port);
+            const bool ok = ::connect(fd, reinterpret_cast<sockaddr *>(&addr), sizeof(addr)) == 0;
+            const char status = ok ? 'C' : 'R';
+            [[maybe_unused]] const ssize_t w = ::write(ready[1], &status, 1);
+            if (!ok)
+                ::_exit(0);
+            pollfd p { fd, POLLIN, 0 };
+            if (::poll(&p, 1, 5000) <= 0)
+                ::_exit(2);
+            char buffer[16];
+            ::_exit(::read(fd, buffer, sizeof(buffer)) > 0 ? 1 : 0);
+        }
+        ::close(ready[1]);
+        char status = 0;
+        if (pid > 0 && ::read(ready[0], &status, 1) == 1)
+            connected = status == 'C';
+        ::close(ready[0]);
+    }
+
+    // The child's exit status, -1 if it did not exit normally.
+    static int wait()
+    {
+        int status = 0;
+        if (pid <= 0 || ::waitpid(pid, &status, 0) != pid)
+            return -1;
+        pid = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    }
+};
 } // namespace
 
 class TstPahoWaker : public QObject
@@ -258,6 +352,8 @@ private Q_SLOTS:
     void concurrentWakesAreSafe();
     void wakesRacingTheLastRelease();
     void inactiveWhenServerCannotListen();
+    void strangerGetsNothing();
+    void noListenerOnceActive();
 
 private:
     // Connects one more client while others are connected; returns the milliseconds to its
@@ -746,6 +842,37 @@ void TstPahoWaker::inactiveWhenServerCannotListen()
     QTRY_VERIFY_WITH_TIMEOUT(PahoWaker::isActive(), 10000);
     ref.release();
     QVERIFY(!PahoWaker::isActive());
+}
+
+void TstPahoWaker::strangerGetsNothing()
+{
+    // Another process connects to the waker's port while the listener exists (before the
+    // hidden client): it is closed without a single byte, and the hidden client still gets in.
+    const int refusedBefore = PahoWaker::strangersRefused();
+    PahoWaker::setListenHookForTesting(&Stranger::connectTo);
+    std::optional<WakerRef> ref;
+    ref.emplace();
+    PahoWaker::setListenHookForTesting(nullptr);
+    QVERIFY(Stranger::pid > 0);
+    QVERIFY(Stranger::connected.load());
+    QCOMPARE(Stranger::wait(), 0); // 1 would be the CONNACK a stranger got before
+    QCOMPARE(PahoWaker::strangersRefused(), refusedBefore + 1);
+    QTRY_VERIFY_WITH_TIMEOUT(PahoWaker::isActive(), 10000);
+    ref.reset();
+    QVERIFY(!PahoWaker::isActive());
+}
+
+void TstPahoWaker::noListenerOnceActive()
+{
+    // The listener is closed as soon as the hidden client's connection was accepted: while a
+    // client is connected, this process listens on nothing.
+    const int before = ownListeningSockets();
+    RawClient a(m_broker.tcpUri(), QPahoTest::uniqueId(QStringLiteral("a")));
+    WakerRef ref;
+    QVERIFY(connectWithActiveWaker(a));
+    QCOMPARE(ownListeningSockets(), before);
+    QVERIFY(a.publishQos1(QPahoTest::uniqueId(QStringLiteral("t")).toUtf8(), "x"));
+    QCOMPARE(ownListeningSockets(), before);
 }
 
 QTEST_GUILESS_MAIN(TstPahoWaker)

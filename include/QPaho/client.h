@@ -65,7 +65,9 @@ public:
         Disconnected, //!< No connection and no attempt under way.
         Connecting, //!< connectToHost() was called; waiting for CONNACK.
         Connected, //!< Connected; requests go to the broker.
-        Reconnecting, //!< The connection was lost; automatic reconnect is retrying.
+        Reconnecting, //!< Automatic reconnect is retrying: after a connection loss, and also
+                      //!< after a failed first connect (its future has already finished with
+                      //!< the error; errorOccurred() reports every further attempt).
         Disconnecting //!< disconnectFromHost() was called; waiting for it to finish.
     };
     Q_ENUM(State)
@@ -141,8 +143,18 @@ public:
         attempt: success (CONNACK accepted), Error::ConnectionRefused (CONNACK refused,
         reasonCode() says why), Error::ConnectionFailed (unreachable, TLS failure),
         Error::Timeout, Error::InvalidArgument (bad options), Error::InvalidState
-        (not Disconnected), Error::Disconnected or Error::ClientDestroyed.
-        Later reconnects are reported by connected() and connectionLost().
+        (Connecting, Connected or Disconnecting), Error::Disconnected or
+        Error::ClientDestroyed. Later reconnects are reported by connected(),
+        connectionLost() and errorOccurred().
+
+        With ConnectOptions::automaticReconnect() on, a failed first attempt finishes this
+        future with its error, but the client does not give up: it goes to
+        State::Reconnecting and keeps retrying with the same options (unless the broker
+        refused for good, e.g. bad credentials). Calling connectToHost() while Reconnecting
+        replaces those retries with a connect with the new \a options: what paho already
+        held of the old attempt fails with Error::Disconnected, requests still queued in
+        QPaho are kept and sent once the new connection is up. Call disconnectFromHost() to
+        stop retrying instead.
     */
     QFuture<ConnectResult> connectToHost(const ConnectOptions &options);
     /*!
@@ -251,6 +263,16 @@ Q_SIGNALS:
     void disconnected(const QPaho::Result &reason);
     /*! Emitted when an established connection drops (network, keep-alive, broker exit). */
     void connectionLost(const QString &cause);
+    /*!
+        Emitted for every failure that is not the result of a request the caller holds a
+        future for, so that signal-only and QML code can show it: each failed connect attempt
+        (the first one too, whose connectToHost() future finishes with the same result, and
+        every automatic reconnect attempt), the loss of an established connection
+        (Error::ConnectionLost, after connectionLost()), and a subscription that QPaho
+        restored after a reconnect without session and the broker refused. \a error says
+        what failed and why.
+    */
+    void errorOccurred(const QPaho::Result &error);
     /*! Emitted for every received message, before the message handlers. */
     void messageReceived(const QPaho::Message &message);
     /*! Emitted when state() changes. */

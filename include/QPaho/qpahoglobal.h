@@ -54,7 +54,8 @@ enum class Error {
     Unsupported, //!< An MQTT 5 feature was used on an MQTT 3.1.1 connection, or the broker lacks
                  //!< it.
     Refused, //!< The broker answered with a failure reason code (SUBACK, PUBACK, UNSUBACK, ...).
-    PahoError //!< paho.mqtt.c reported an error (see Result::pahoCode()).
+    PahoError, //!< paho.mqtt.c reported an error (see Result::pahoCode()).
+    WrongThread //!< Called from a thread other than the Client's; nothing was done or sent.
 };
 Q_ENUM_NS(Error)
 

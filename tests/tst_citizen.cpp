@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
+// A good citizen in the host process (issue 12): paho work that blocks never runs on the
+// owner thread (the HandleReaper destroys handles on a thread of its own that exists only
+// while there is work), misuse from a foreign thread is loud and harmless, failures that are
+// no request's own result reach errorOccurred(), and an idle client schedules nothing.
+// Behaviour only; the call times are in the benchmark (bench/, scenario "calls").
+#include "common/qpahotest.h"
+
+#include "handlereaper_p.h"
+
+#include <QPaho/QPaho>
+
+#include <QtCore/QDir>
+#include <QtCore/QFile>
+#include <QtCore/QRegularExpression>
+#include <QtCore/QThread>
+#include <QtTest/QSignalSpy>
+#include <QtTest/QTest>
+
+using namespace QPahoTest;
+using QPaho::Client;
+using QPaho::Error;
+using QPaho::Internal::HandleReaper;
+
+namespace {
+
+constexpr int kTimeoutMs = 10000;
+
+int threadsNamed(const QByteArray &name)
+{
+    int count = 0;
+    const QStringList tasks
+        = QDir(QStringLiteral("/proc/self/task")).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
+    for (const QString &task : tasks) {
+        QFile comm(QStringLiteral("/proc/self/task/%1/comm").arg(task));
+        if (comm.open(QIODevice::ReadOnly) && comm.readAll().trimmed() == name)
+            ++count;
+    }
+    return count;
+}
+
+int reaperThreads()
+{
+    return threadsNamed(QByteArrayLiteral("qpaho-reaper"));
+}
+
+int pahoThreads()
+{
+    return threadsNamed(QByteArrayLiteral("MQTTAsync_rcv"))
+        + threadsNamed(QByteArrayLiteral("MQTTAsync_send"));
+}
+
+// Holds the reaper for one scope (released at exit too: a failed QVERIFY returns early).
+struct ReaperHold
+{
+    ReaperHold() { HandleReaper::setHeldForTesting(true); }
+    ~ReaperHold() { HandleReaper::setHeldForTesting(false); }
+    ReaperHold(const ReaperHold &) = delete;
+    ReaperHold &operator=(const ReaperHold &) = delete;
+};
+
+} // namespace
+
+class TstCitizen : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void init();
+
+    void destroyLeavesPahoWorkToTheReaper();
+    void reconnectDoesNotWaitForTheOldHandle();
+    void reaperThreadEndsWithItsWork();
+
+    void foreignThreadRequestsFailAtOnce();
+    void errorOccurredForFailedAttempts();
+    void connectWhileReconnectingReplacesTheAttempt();
+    void errorOccurredForConnectionLoss();
+
+private:
+    Mosquitto m_broker;
+};
+
+void TstCitizen::initTestCase()
+{
+    QVERIFY2(m_broker.start(), qPrintable(m_broker.lastError()));
+}
+
+void TstCitizen::init()
+{
+    // Every test starts with the handles of the previous one destroyed.
+    HandleReaper::waitForIdle();
+    QTRY_COMPARE_WITH_TIMEOUT(pahoThreads(), 0, kTimeoutMs);
+}
+
+void TstCitizen::destroyLeavesPahoWorkToTheReaper()
+{
+    // With the reaper held, ~Client() returns although its paho handle (the process' last, so
+    // its destroy would stop paho's threads) is not destroyed yet: the owner thread never waits
+    // for paho. Every future is finished by then all the same.
+    auto *client = new Client;
+    QPAHO_VERIFY_OK(await(client->connectToHost(m_broker.tcpUri())));
+    const QString topic = QStringLiteral("citizen/%1").arg(uniqueId());
+    QPAHO_VERIFY_OK(await(client->subscribe(topic, 1)));
+    std::vector<QFuture<QPaho::PublishResult>> publishes;
+    for (int i = 0; i < 20; ++i)
+        publishes.push_back(client->publish(topic, QByteArray(1024, 'x'), 1));
+    {
+        ReaperHold hold;
+        delete client;
+        for (const auto &f : publishes)
+            QVERIFY(f.isFinished());
+        QCOMPARE(HandleReaper::pendingCount(), 1);
+        QVERIFY(pahoThreads() > 0); // paho's threads are stopped by the destroy, later
+        QCOMPARE(reaperThreads(), 1);
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(HandleReaper::pendingCount(), 0, kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(pahoThreads(), 0, kTimeoutMs);
+    for (const auto &f : publishes) {
+        const auto r = resultOf(f);
+        QVERIFY2(r.isOk() || r.error() == Error::ClientDestroyed, qPrintable(describe(r)));
+    }
+}
+
+void TstCitizen::reconnectDoesNotWaitForTheOldHandle()
+{
+    // connectToHost() again on the same Client (a new generated client id, so a new paho handle)
+    // connects while the old handle still waits for the reaper.
+    Client client;
+    QPAHO_VERIFY_OK(await(client.connectToHost(m_broker.tcpUri())));
+    QPAHO_VERIFY_OK(await(client.disconnectFromHost()));
+    ReaperHold hold;
+    QPAHO_VERIFY_OK(await(client.connectToHost(m_broker.tcpUri())));
+    QCOMPARE(HandleReaper::pendingCount(), 1);
+    QPAHO_VERIFY_OK(await(client.publish(QStringLiteral("citizen/%1").arg(uniqueId()), "x", 1)));
+}
+
+void TstCitizen::reaperThreadEndsWithItsWork()
+{
+    // The reaper's thread exists only while there is work: none before, none after.
+    QCOMPARE(reaperThreads(), 0);
+    {
+        Client client;
+        QPAHO_VERIFY_OK(await(client.connectToHost(m_broker.tcpUri())));
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(HandleReaper::pendingCount(), 0, kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(reaperThreads(), 0, kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(pahoThreads(), 0, kTimeoutMs);
+}
+
+void TstCitizen::foreignThreadRequestsFailAtOnce()
+{
+    // publish() etc. from a thread that is not the Client's: the future is finished on return
+    // with Error::WrongThread naming both threads, one warning is logged, nothing is sent (a
+    // subscriber sees only the marker published afterwards from the right thread).
+    const QString topic = QStringLiteral("citizen/%1/foreign").arg(uniqueId());
+    Client subscriber;
+    QPAHO_VERIFY_OK(await(subscriber.connectToHost(m_broker.tcpUri())));
+    QPAHO_VERIFY_OK(await(subscriber.subscribe(topic, 1)));
+    QList<QByteArray> received;
+    connect(&subscriber, &Client::messageReceived, this,
+        [&received](const QPaho::Message &m) { received.append(m.payload()); });
+
+    Client client;
+    QPAHO_VERIFY_OK(await(client.connectToHost(m_broker.tcpUri())));
+
+    const QRegularExpression warning(
+        QStringLiteral("publish\\(\\) was called from thread \"citizen-worker\" 0x[0-9a-f]+, but "
+                       "the Client belongs to main thread 0x[0-9a-f]+"));
+    QTest::ignoreMessage(QtWarningMsg, warning);
+    QFuture<QPaho::PublishResult> publish;
+    QFuture<QPaho::SubscribeResult> subscribe;
+    QFuture<QPaho::ConnectResult> connectAgain;
+    bool finishedOnReturn = false;
+    QThread *worker = QThread::create([&] {
+        publish = client.publish(topic, "must not be sent", 1);
+        finishedOnReturn = publish.isFinished();
+    });
+    worker->setObjectName(QStringLiteral("citizen-worker"));
+    worker->start();
+    QVERIFY(worker->wait(kTimeoutMs));
+    QVERIFY(finishedOnReturn);
+    const QPaho::PublishResult r = resultOf(publish);
+    QCOMPARE(r.error(), Error::WrongThread);
+    QVERIFY2(warning.match(r.errorString()).hasMatch(), qPrintable(r.errorString()));
+
+    // The other requests are refused the same way (one warning each).
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("^subscribe\\(\\) was")));
+    QTest::ignoreMessage(
+        QtWarningMsg, QRegularExpression(QStringLiteral("^connectToHost\\(\\) was")));
+    QThread *second = QThread::create([&] {
+        subscribe = client.subscribe(topic, 0);
+        connectAgain = client.connectToHost(m_broker.tcpUri());
+    });
+    second->start();
+    QVERIFY(second->wait(kTimeoutMs));
+    delete worker;
+    delete second;
+    QCOMPARE(resultOf(subscribe).error(), Error::WrongThread);
+    QCOMPARE(resultOf(connectAgain).error(), Error::WrongThread);
+    QCOMPARE(client.state(), Client::State::Connected); // untouched
+
+    QPAHO_VERIFY_OK(await(client.publish(topic, "marker", 1)));
+    QTRY_COMPARE_WITH_TIMEOUT(received.size(), 1, kTimeoutMs);
+    QCOMPARE(received.constFirst(), QByteArray("marker"));
+}
+
+void TstCitizen::errorOccurredForFailedAttempts()
+{
+    // A failed first connect with automatic reconnect: the future finishes with the error, the
+    // client stays Reconnecting, and errorOccurred() reports that attempt and each retry.
+    const quint16 closedPort = pickFreePorts(1).constFirst();
+    QPaho::ConnectOptions options(QStringLiteral("tcp://127.0.0.1:%1").arg(closedPort));
+    options.setAutomaticReconnect(true);
+    options.setRetryInterval(50, 100);
+    Client client;
+    QSignalSpy errors(&client, &Client::errorOccurred);
+    const QPaho::ConnectResult first = await(client.connectToHost(options));
+    QCOMPARE(first.error(), Error::ConnectionFailed);
+    QCOMPARE(client.state(), Client::State::Reconnecting);
+    QTRY_VERIFY_WITH_TIMEOUT(errors.count() >= 3, kTimeoutMs);
+    for (const QList<QVariant> &args : std::as_const(errors))
+        QCOMPARE(args.at(0).value<QPaho::Result>().error(), Error::ConnectionFailed);
+    QPAHO_VERIFY_OK(await(client.disconnectFromHost()));
+    QCOMPARE(client.state(), Client::State::Disconnected);
+}
+
+void TstCitizen::connectWhileReconnectingReplacesTheAttempt()
+{
+    // connectToHost() with new options while Reconnecting replaces the retries (it used to
+    // finish with InvalidState); a publish queued meanwhile goes out on the new connection.
+    const quint16 closedPort = pickFreePorts(1).constFirst();
+    QPaho::ConnectOptions wrong(QStringLiteral("tcp://127.0.0.1:%1").arg(closedPort));
+    wrong.setAutomaticReconnect(true);
+    wrong.setRetryInterval(50, 100);
+    Client client;
+    QCOMPARE(await(client.connectToHost(wrong)).error(), Error::ConnectionFailed);
+    QCOMPARE(client.state(), Client::State::Reconnecting);
+    const auto queued = client.publish(QStringLiteral("citizen/%1/queued").arg(uniqueId()), "q", 1);
+    QSignalSpy states(&client, &Client::stateChanged);
+    QPaho::ConnectOptions right(m_broker.tcpUri());
+    right.setAutomaticReconnect(true);
+    QPAHO_VERIFY_OK(await(client.connectToHost(right)));
+    QCOMPARE(client.state(), Client::State::Connected);
+    QCOMPARE(client.serverUri(), m_broker.tcpUri());
+    QCOMPARE(states.first().at(0).value<Client::State>(), Client::State::Connecting);
+    QPAHO_VERIFY_OK(await(queued));
+}
+
+void TstCitizen::errorOccurredForConnectionLoss()
+{
+    Mosquitto broker;
+    QVERIFY2(broker.start(), qPrintable(broker.lastError()));
+    Client client;
+    QSignalSpy errors(&client, &Client::errorOccurred);
+    QPAHO_VERIFY_OK(await(client.connectToHost(broker.tcpUri())));
+    QCOMPARE(errors.count(), 0);
+    broker.stop();
+    QTRY_COMPARE_WITH_TIMEOUT(errors.count(), 1, kTimeoutMs);
+    QCOMPARE(errors.first().at(0).value<QPaho::Result>().error(), Error::ConnectionLost);
+}
+
+QTEST_GUILESS_MAIN(TstCitizen)
+#include "tst_citizen.moc"
