@@ -51,21 +51,21 @@ struct Steps
     void add(const QString &step, const Result &result) { results.append({ step, result }); }
 };
 
-// Fails the current test unless every step succeeded; names the first that did not.
-bool allOk(const Steps &steps, int expectedCount)
+// Empty when the steps ended with `expected`, in order; otherwise what differs.
+QString mismatch(const Steps &steps, const QList<Error> &expected)
 {
-    for (const auto &[step, result] : steps.results) {
-        if (!result.isOk()) {
-            qWarning(
-                "step %s failed: %s", qPrintable(step), qPrintable(QPahoTest::describe(result)));
-            return false;
-        }
+    if (steps.results.size() != expected.size())
+        return QStringLiteral("%1 steps ran, expected %2")
+            .arg(steps.results.size())
+            .arg(expected.size());
+    for (qsizetype i = 0; i < expected.size(); ++i) {
+        const auto &[step, result] = steps.results.at(i);
+        if (result.error() != expected.at(i))
+            return step + QStringLiteral(": ") + QPahoTest::describe(result);
+        if (!result.isOk() && result.errorString().isEmpty())
+            return step + QStringLiteral(": an error without an error string");
     }
-    if (steps.results.size() != expectedCount) {
-        qWarning("%d steps ran, expected %d", int(steps.results.size()), expectedCount);
-        return false;
-    }
-    return true;
+    return {};
 }
 
 // Collects `count` messages from `stream` (fewer when it ends), then stops iterating.
@@ -74,7 +74,7 @@ QCoro::Task<QList<QByteArray>> take(QCoro::AsyncGenerator<Message> &stream, int 
     QList<QByteArray> payloads;
     if (count <= 0)
         co_return payloads;
-    for (auto it = co_await stream.begin(); it != stream.end(); co_await++ it) {
+    for (auto it = co_await stream.begin(); it != stream.end(); co_await(++it)) {
         payloads << (*it).payload();
         if (payloads.size() == count)
             break;
@@ -193,23 +193,18 @@ QCoro::Task<Steps> TstCoro::everyFuture(QString topic)
     Steps steps;
     ConnectOptions options = ConnectOptions::v5(m_broker.tcpUri());
     options.setClientId(QPahoTest::uniqueId(QStringLiteral("c")));
-    const ConnectResult connected = co_await m_client->connectToHost(options);
-    steps.add(QStringLiteral("connect"), connected);
+    steps.add(QStringLiteral("connect"), co_await m_client->connectToHost(options));
 
-    const SubscribeResult subscribed = co_await m_client->subscribe(topic, 1);
-    steps.add(QStringLiteral("subscribe"), subscribed);
+    steps.add(QStringLiteral("subscribe"), co_await m_client->subscribe(topic, 1));
 
     // Started before the publish, so it cannot miss the message.
     auto incoming = Coro::waitForMessage(*m_client, topic, std::chrono::milliseconds(Timeout));
-    const PublishResult published = co_await m_client->publish(topic, "hello", 1);
-    steps.add(QStringLiteral("publish"), published);
+    steps.add(QStringLiteral("publish"), co_await m_client->publish(topic, "hello", 1));
     if (const std::optional<Message> message = co_await incoming)
         steps.payloads << message->payload();
 
-    const Result unsubscribed = co_await m_client->unsubscribe(topic);
-    steps.add(QStringLiteral("unsubscribe"), unsubscribed);
-    const Result disconnected = co_await m_client->disconnectFromHost();
-    steps.add(QStringLiteral("disconnect"), disconnected);
+    steps.add(QStringLiteral("unsubscribe"), co_await m_client->unsubscribe(topic));
+    steps.add(QStringLiteral("disconnect"), co_await m_client->disconnectFromHost());
     co_return steps;
 }
 
@@ -218,7 +213,8 @@ void TstCoro::awaitEveryFuture()
     auto task = everyFuture(m_prefix + QStringLiteral("/every"));
     QVERIFY(finishes(task));
     const Steps steps = valueOf(task);
-    QVERIFY(allOk(steps, 5));
+    const QString wrong = mismatch(steps, QList<Error>(5, Error::NoError));
+    QVERIFY2(wrong.isEmpty(), qPrintable(wrong));
     QCOMPARE(steps.payloads, QList<QByteArray> { "hello" });
     QCOMPARE(SubscribeResult(steps.results.at(1).second).grantedQos(), 1);
     QCOMPARE(m_client->state(), Client::State::Disconnected);
@@ -227,22 +223,19 @@ void TstCoro::awaitEveryFuture()
 QCoro::Task<Steps> TstCoro::errorsAsValues(QString topic)
 {
     Steps steps;
-    const ConnectResult connected = co_await m_client->connectToHost(m_broker.tcpUri());
-    steps.add(QStringLiteral("connect"), connected);
-    const ConnectResult again = co_await m_client->connectToHost(m_broker.tcpUri());
-    steps.add(QStringLiteral("connect while connected"), again);
-    const PublishResult badTopic = co_await m_client->publish(topic + QStringLiteral("/#"), "x");
-    steps.add(QStringLiteral("publish to a wildcard topic"), badTopic);
-    const PublishResult badQos = co_await m_client->publish(topic, "x", 3);
-    steps.add(QStringLiteral("publish with QoS 3"), badQos);
-    const SubscribeResult badFilter = co_await m_client->subscribe(topic + QStringLiteral("/#/x"));
-    steps.add(QStringLiteral("subscribe to an invalid filter"), badFilter);
-    const Result badUnsubscribe = co_await m_client->unsubscribe(QString());
-    steps.add(QStringLiteral("unsubscribe from an empty filter"), badUnsubscribe);
-    const Result disconnected = co_await m_client->disconnectFromHost();
-    steps.add(QStringLiteral("disconnect"), disconnected);
-    const Result disconnectedAgain = co_await m_client->disconnectFromHost();
-    steps.add(QStringLiteral("disconnect while disconnected"), disconnectedAgain);
+    steps.add(QStringLiteral("connect"), co_await m_client->connectToHost(m_broker.tcpUri()));
+    steps.add(QStringLiteral("connect while connected"),
+        co_await m_client->connectToHost(m_broker.tcpUri()));
+    steps.add(QStringLiteral("publish to a wildcard topic"),
+        co_await m_client->publish(topic + QStringLiteral("/#"), "x"));
+    steps.add(QStringLiteral("publish with QoS 3"), co_await m_client->publish(topic, "x", 3));
+    steps.add(QStringLiteral("subscribe to an invalid filter"),
+        co_await m_client->subscribe(topic + QStringLiteral("/#/x")));
+    steps.add(QStringLiteral("unsubscribe from an empty filter"),
+        co_await m_client->unsubscribe(QString()));
+    steps.add(QStringLiteral("disconnect"), co_await m_client->disconnectFromHost());
+    steps.add(
+        QStringLiteral("disconnect while disconnected"), co_await m_client->disconnectFromHost());
     co_return steps;
 }
 
@@ -254,13 +247,8 @@ void TstCoro::awaitErrorsAsValues()
     const QList<Error> expected { Error::NoError, Error::InvalidState, Error::InvalidArgument,
         Error::InvalidArgument, Error::InvalidArgument, Error::InvalidArgument, Error::NoError,
         Error::NotConnected };
-    QCOMPARE(steps.results.size(), expected.size());
-    for (qsizetype i = 0; i < expected.size(); ++i) {
-        const auto &[step, result] = steps.results.at(i);
-        QVERIFY2(result.error() == expected.at(i),
-            qPrintable(step + QStringLiteral(": ") + QPahoTest::describe(result)));
-        QVERIFY2(result.isOk() || !result.errorString().isEmpty(), qPrintable(step));
-    }
+    const QString wrong = mismatch(steps, expected);
+    QVERIFY2(wrong.isEmpty(), qPrintable(wrong));
 }
 
 void TstCoro::awaitConnectionFailedAndRefused()
