@@ -22,9 +22,11 @@
 #include <QtCore/QThread>
 #include <QtCore/QTimer>
 
+#include <algorithm>
 #include <chrono>
 #include <coroutine>
 #include <deque>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <utility>
@@ -152,6 +154,7 @@ public:
     */
     auto arrival(std::chrono::milliseconds timeout = std::chrono::milliseconds(-1))
     {
+        static constexpr std::chrono::milliseconds maxInterval(std::numeric_limits<int>::max());
         class Arrival
         {
         public:
@@ -172,8 +175,9 @@ public:
             {
                 m_suspended = true;
                 m_queue.m_waiter = waiter;
+                // QTimer takes an int of milliseconds: longer waits are capped at ~24 days.
                 if (m_timeout.count() >= 0)
-                    m_queue.m_timer.start(m_timeout);
+                    m_queue.m_timer.start(std::min(m_timeout, maxInterval));
             }
             void await_resume() noexcept { m_queue.stopWaiting(); }
 
