@@ -35,22 +35,14 @@ foreach(fuzzer fuzz_topic fuzz_properties)
 endforeach()
 # tst_install: installs this build into a temporary prefix, then builds and runs the
 # find_package(QPaho) consumer in tests/install against it (see run_install_test.cmake).
-if(NOT QPAHO_ONLY_TESTS OR "tst_install" IN_LIST QPAHO_ONLY_TESTS)
-    string(REPLACE ";" "|" qpaho_consumer_prefix_path "${CMAKE_PREFIX_PATH}")
-    add_test(NAME tst_install COMMAND ${CMAKE_COMMAND}
-        "-DQPAHO_BUILD_DIR=${PROJECT_BINARY_DIR}"
-        "-DCONSUMER_SOURCE_DIR=${CMAKE_CURRENT_SOURCE_DIR}/install"
-        "-DWORK_DIR=${CMAKE_CURRENT_BINARY_DIR}/tst_install"
-        "-DGENERATOR=${CMAKE_GENERATOR}"
-        "-DBUILD_TYPE=${CMAKE_BUILD_TYPE}"
-        "-DCXX_COMPILER=${CMAKE_CXX_COMPILER}"
-        "-DCXX_COMPILER_LAUNCHER=${CMAKE_CXX_COMPILER_LAUNCHER}"
-        "-DCXX_FLAGS=${CMAKE_CXX_FLAGS}"
-        "-DEXE_LINKER_FLAGS=${CMAKE_EXE_LINKER_FLAGS}"
-        "-DEXTRA_PREFIX_PATH=${qpaho_consumer_prefix_path}"
-        -P ${CMAKE_CURRENT_SOURCE_DIR}/install/run_install_test.cmake)
-    set_tests_properties(tst_install PROPERTIES LABELS unit TIMEOUT 300)
-endif()
+qpaho_add_install_test(tst_install ${CMAKE_CURRENT_SOURCE_DIR}/install LABELS unit)
 qpaho_add_test(tst_request LABELS broker TIMEOUT 120)
 qpaho_add_test(tst_soak LABELS broker heavy soak TIMEOUT 300)
 qpaho_add_test(tst_citizen LABELS broker TIMEOUT 120 INTERNAL)
+# Coroutines (QCoro, C++20): only when the optional part "coro" is built.
+if(TARGET QPaho::Coro)
+    qpaho_add_test(tst_coro LABELS coro broker TIMEOUT 120 LINK QPaho::Coro)
+    # tst_install for find_package(QPaho COMPONENTS Coro), with the consumer in install/coro.
+    qpaho_add_install_test(tst_install_coro ${CMAKE_CURRENT_SOURCE_DIR}/install/coro
+        LABELS unit coro ARGS -DCOMPONENT=Coro)
+endif()

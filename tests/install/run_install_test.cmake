@@ -5,8 +5,12 @@
 #   cmake -DQPAHO_BUILD_DIR=<built QPaho tree> -DCONSUMER_SOURCE_DIR=<this directory>
 #         -DWORK_DIR=<scratch dir, wiped> -DGENERATOR=<generator> [-DBUILD_TYPE=Debug]
 #         [-DCXX_COMPILER=...] [-DCXX_COMPILER_LAUNCHER=...] [-DCXX_FLAGS=...]
-#         [-DEXE_LINKER_FLAGS=...] [-DEXTRA_PREFIX_PATH=a|b]
+#         [-DEXE_LINKER_FLAGS=...] [-DEXTRA_PREFIX_PATH=a|b] [-DCOMPONENT=Coro]
 #         -P run_install_test.cmake
+#
+# COMPONENT=Coro (ctest: tst_install_coro, consumer in coro/): also checks that the Coro header
+# and QPahoCoroTargets.cmake were installed, and afterwards that a prefix without them fails
+# find_package(QPaho COMPONENTS Coro) cleanly and leaves QPaho_Coro_FOUND false when optional.
 #
 # CXX_FLAGS/EXE_LINKER_FLAGS carry the main build's flags (e.g. -fsanitize=address), so a
 # sanitizer-built libQPaho gets a consumer built the same way. EXTRA_PREFIX_PATH is the main
@@ -55,7 +59,17 @@ endif()
 if(NOT libraries)
     list(APPEND missing "libQPaho.so")
 endif()
-foreach(header Client Topic QPaho client.h topic.h qpahoglobal.h)
+set(headers Client Topic QPaho client.h topic.h qpahoglobal.h)
+if(COMPONENT STREQUAL "Coro")
+    list(APPEND headers Coro coro.h)
+    file(GLOB_RECURSE coro_exports "${prefix}/*/QPahoCoroTargets.cmake")
+    if(NOT coro_exports)
+        list(APPEND missing "QPahoCoroTargets.cmake")
+    endif()
+elseif(COMPONENT)
+    message(FATAL_ERROR "run_install_test.cmake: unknown COMPONENT '${COMPONENT}'")
+endif()
+foreach(header IN LISTS headers)
     if(NOT EXISTS "${prefix}/include/QPaho/${header}")
         list(APPEND missing "include/QPaho/${header}")
     endif()
@@ -144,3 +158,27 @@ if(LDD)
     endif()
 endif()
 message(STATUS "tst_install: consumer ok (QPaho_DIR=${qpaho_dir})")
+
+# 5. (Coro) An installation without the component: REQUIRED fails with a clear message instead
+# of a CMake error, OPTIONAL_COMPONENTS still finds QPaho and reports the component missing.
+if(COMPONENT STREQUAL "Coro")
+    file(GLOB_RECURSE coro_files "${prefix}/*/QPahoCoroTargets*.cmake")
+    file(REMOVE ${coro_files})
+    execute_process(COMMAND "${CMAKE_COMMAND}" -E env "CMAKE_PREFIX_PATH=${env_prefix_path}"
+            "${CMAKE_COMMAND}" ${configure_args} -B "${WORK_DIR}/without-coro"
+        RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+    if(rc EQUAL 0 OR NOT "${out}${err}" MATCHES "installed without its Coro component"
+            OR "${out}${err}" MATCHES "CMake Error at [^\n]*QPahoConfig.cmake")
+        message(FATAL_ERROR "tst_install: without QPahoCoroTargets.cmake, "
+            "find_package(QPaho REQUIRED COMPONENTS Coro) should fail cleanly (exit ${rc}):\n"
+            "${out}${err}")
+    endif()
+    run_step("configuring the consumer with an optional Coro" "${CMAKE_COMMAND}" -E env
+        "CMAKE_PREFIX_PATH=${env_prefix_path}" "${CMAKE_COMMAND}" ${configure_args}
+        -B "${WORK_DIR}/optional-coro" -DQPAHO_CONSUMER_OPTIONAL=ON)
+    if(NOT step_output MATCHES "QPaho_FOUND=1 QPaho_Coro_FOUND=FALSE")
+        message(FATAL_ERROR "tst_install: with Coro optional and not installed, expected "
+            "QPaho found and QPaho_Coro_FOUND false:\n${step_output}")
+    endif()
+    message(STATUS "tst_install: a prefix without Coro is reported cleanly")
+endif()
