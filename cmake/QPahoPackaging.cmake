@@ -27,9 +27,11 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)
 set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS_POLICY ">=")
 # The tools and the QML plugin link libQPaho.so.<major> from the runtime package built in the
-# same run: let dpkg-shlibdeps find it there (the dependency itself comes from the component
+# same run: dpkg-shlibdeps runs in each component's staging directory, so point it at the
+# runtime component's one beside it (the dependency itself comes from the component
 # dependencies below).
-set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS_PRIVATE_DIRS "${CMAKE_INSTALL_LIBDIR}")
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS_PRIVATE_DIRS
+    "../runtime${CPACK_PACKAGING_INSTALL_PREFIX}/${CMAKE_INSTALL_LIBDIR}")
 set(CPACK_DEBIAN_ENABLE_COMPONENT_DEPENDS ON)
 
 set(qpaho_runtime_package "libqpaho${PROJECT_VERSION_MAJOR}")
@@ -68,3 +70,39 @@ if(qpaho_installed_components)
 endif()
 
 include(CPack)
+
+# ctest tst_package (label package): builds these packages, unpacks them into a temporary root
+# and builds consumers against it (tests/package/run_package_test.cmake).
+find_program(QPAHO_DPKG_SHLIBDEPS dpkg-shlibdeps)
+find_program(QPAHO_PKG_CONFIG pkg-config)
+if(QPAHO_DPKG_SHLIBDEPS AND QPAHO_PKG_CONFIG)
+    set(qpaho_packaging_tools TRUE)
+else()
+    set(qpaho_packaging_tools FALSE)
+endif()
+qpaho_optional_part(packages qpaho_packaging_tools
+    "Debian packages with cpack -G DEB and their test (needs dpkg-dev and pkg-config)")
+if(qpaho_packaging_tools AND QPAHO_BUILD_TESTS
+        AND (NOT QPAHO_ONLY_TESTS OR "tst_package" IN_LIST QPAHO_ONLY_TESTS))
+    set(qpaho_package_names)
+    foreach(component IN LISTS CPACK_COMPONENTS_ALL)
+        string(TOUPPER "${component}" component)
+        list(APPEND qpaho_package_names "${CPACK_DEBIAN_${component}_PACKAGE_NAME}")
+    endforeach()
+    list(JOIN qpaho_package_names "|" qpaho_package_names)
+    add_test(NAME tst_package COMMAND ${CMAKE_COMMAND}
+        "-DBUILD_DIR=${PROJECT_BINARY_DIR}"
+        "-DSOURCE_DIR=${PROJECT_SOURCE_DIR}"
+        "-DWORK_DIR=${PROJECT_BINARY_DIR}/tests/tst_package"
+        "-DGENERATOR=${CMAKE_GENERATOR}"
+        "-DLIBDIR=${CMAKE_INSTALL_LIBDIR}"
+        "-DVERSION=${PROJECT_VERSION}"
+        "-DPACKAGES=${qpaho_package_names}"
+        "-DBUILD_TYPE=${CMAKE_BUILD_TYPE}"
+        "-DCXX_COMPILER=${CMAKE_CXX_COMPILER}"
+        "-DCXX_COMPILER_LAUNCHER=${CMAKE_CXX_COMPILER_LAUNCHER}"
+        "-DCXX_FLAGS=${CMAKE_CXX_FLAGS}"
+        "-DEXE_LINKER_FLAGS=${CMAKE_EXE_LINKER_FLAGS}"
+        -P ${PROJECT_SOURCE_DIR}/tests/package/run_package_test.cmake)
+    set_tests_properties(tst_package PROPERTIES LABELS package TIMEOUT 300)
+endif()
