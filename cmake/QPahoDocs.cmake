@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
 # API documentation with Doxygen: `cmake --build <dir> --target docs` writes
-# <dir>/docs/html/index.html. Input: README.md as the main page, the pages in docs/api/,
-# every header in include/QPaho/ and the generated qpahoversion.h. Warnings are errors, so the
-# ctest case "docs" fails on an undocumented public symbol or a broken doc comment.
+# <dir>/docs/html/index.html. Input: README.md as the main page, the pages in docs/api/ (and the
+# interop and benchmark pages the README links to), every header in include/QPaho/ and the
+# generated qpahoversion.h. Warnings are errors, so the ctest case "docs" fails on an
+# undocumented public symbol or a broken doc comment.
 #
 # Qt classes link to doc.qt.io: Debian ships no Qt tag or index files, so a small tag file is
 # generated here from the class headers of the Qt modules this build found (QtCore/QObject ->
@@ -44,6 +45,7 @@ file(CONFIGURE OUTPUT "${QPAHO_QT_TAGFILE}" CONTENT "${tag}" @ONLY)
 
 set(QPAHO_DOXYGEN_INPUT
     "\"${PROJECT_SOURCE_DIR}/README.md\" \"${PROJECT_SOURCE_DIR}/docs/api\" \
+\"${PROJECT_SOURCE_DIR}/docs/interop.md\" \"${PROJECT_SOURCE_DIR}/bench/README.md\" \
 \"${PROJECT_SOURCE_DIR}/include/QPaho\" \"${PROJECT_BINARY_DIR}/include/QPaho/qpahoversion.h\"")
 configure_file(${PROJECT_SOURCE_DIR}/docs/Doxyfile.in ${QPAHO_DOCS_DIR}/Doxyfile @ONLY)
 
