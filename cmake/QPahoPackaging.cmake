@@ -69,6 +69,14 @@ if(qpaho_installed_components)
         "${qpaho_installed_components} (add them to cmake/QPahoPackaging.cmake)")
 endif()
 
+# Debian wants the licence in /usr/share/doc/<package>/copyright of every package.
+foreach(component IN LISTS CPACK_COMPONENTS_ALL)
+    string(TOUPPER "${component}" upper)
+    install(FILES "${PROJECT_SOURCE_DIR}/LICENSE"
+        DESTINATION "${CMAKE_INSTALL_DATAROOTDIR}/doc/${CPACK_DEBIAN_${upper}_PACKAGE_NAME}"
+        RENAME copyright COMPONENT ${component})
+endforeach()
+
 include(CPack)
 
 # ctest tst_package (label package): builds these packages, unpacks them into a temporary root

@@ -82,7 +82,8 @@ set(prefix "${root}/usr")
 set(libdir "${prefix}/${LIBDIR}")
 foreach(file "${libdir}/libQPaho.so.${major}" "${libdir}/libQPaho.so"
         "${libdir}/cmake/QPaho/QPahoConfigVersion.cmake" "${libdir}/pkgconfig/QPaho.pc"
-        "${prefix}/include/QPaho/Client" "${prefix}/include/QPaho/qpahoversion.h")
+        "${prefix}/include/QPaho/Client" "${prefix}/include/QPaho/qpahoversion.h"
+        "${prefix}/share/doc/libqpaho${major}/copyright" "${prefix}/share/doc/libqpaho-dev/copyright")
     if(NOT EXISTS "${file}")
         message(FATAL_ERROR "tst_package: ${file} is in no package")
     endif()
@@ -161,7 +162,7 @@ if(NOT CXX_COMPILER)
 endif()
 separate_arguments(extra_cxx_flags UNIX_COMMAND "${CXX_FLAGS} ${EXE_LINKER_FLAGS}")
 run_step("building the pkg-config consumer" ${CXX_COMPILER_LAUNCHER} ${CXX_COMPILER} -std=c++17
-    -fPIC ${extra_cxx_flags} "${SOURCE_DIR}/tests/install/main.cpp" -o
+    ${extra_cxx_flags} "${SOURCE_DIR}/tests/install/main.cpp" -o
     "${WORK_DIR}/pkgconfig-consumer" ${pc_flags})
 run_step("running the pkg-config consumer" "${CMAKE_COMMAND}" -E env
     "LD_LIBRARY_PATH=${ld_path}" "${WORK_DIR}/pkgconfig-consumer")
