@@ -24,4 +24,8 @@ expected_middle=$(printf '%s\n' "Got message: my/test/path Hello, world" "Messag
 [ "$middle" = "$expected_middle" ] || fail "lines 3-4 are '${got[2]}' and '${got[3]}'"
 [ "${got[4]}" = "Disconnecting..." ] || fail "line 5 is '${got[4]}'"
 [ "${got[5]}" = "Disconnected" ] || fail "line 6 is '${got[5]}'"
+# The README shows these six lines as the demo's output.
+readme_block=$'```\nConnected!\nSubscribed to my/test/path\nMessage published!\nGot message: my/test/path Hello, world\nDisconnecting...\nDisconnected\n```'
+readme=$(<"$source_dir/README.md")
+[[ "$readme" == *"$readme_block"* ]] || fail "README.md does not show these six lines as the output"
 echo "demo: all six lines as in the README"
