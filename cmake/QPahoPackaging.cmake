@@ -8,7 +8,10 @@
 # Include this last in the top-level CMakeLists.txt, after every install() rule.
 set(CPACK_PACKAGE_NAME qpaho)
 set(CPACK_PACKAGE_VENDOR "QPaho")
-set(CPACK_PACKAGE_CONTACT "QPaho maintainers <qpaho@localhost>")
+# The Maintainer field; a distributor sets their own with -DCPACK_PACKAGE_CONTACT=...
+if(NOT DEFINED CPACK_PACKAGE_CONTACT)
+    set(CPACK_PACKAGE_CONTACT "QPaho maintainers <qpaho@localhost>")
+endif()
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "${PROJECT_DESCRIPTION}")
 set(CPACK_PACKAGE_VERSION "${PROJECT_VERSION}")
 set(CPACK_RESOURCE_FILE_LICENSE "${PROJECT_SOURCE_DIR}/LICENSE")
@@ -34,8 +37,7 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS_PRIVATE_DIRS
     "../runtime${CPACK_PACKAGING_INSTALL_PREFIX}/${CMAKE_INSTALL_LIBDIR}")
 set(CPACK_DEBIAN_ENABLE_COMPONENT_DEPENDS ON)
 
-set(qpaho_runtime_package "libqpaho${PROJECT_VERSION_MAJOR}")
-set(CPACK_DEBIAN_RUNTIME_PACKAGE_NAME "${qpaho_runtime_package}")
+set(CPACK_DEBIAN_RUNTIME_PACKAGE_NAME "libqpaho${PROJECT_VERSION_MAJOR}")
 set(CPACK_COMPONENT_RUNTIME_DESCRIPTION "${PROJECT_DESCRIPTION} (shared library)")
 
 set(CPACK_DEBIAN_DEV_PACKAGE_NAME libqpaho-dev)
