@@ -32,6 +32,8 @@ file(MAKE_DIRECTORY "${debs}" "${root}")
 
 # Runs a step; on failure stops with the command and everything it printed.
 function(run_step step)
+    string(TIMESTAMP t "%H:%M:%S")
+    message(STATUS "${t} ${step}")
     execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
     if(NOT rc EQUAL 0)
         list(JOIN ARGN " " command)
@@ -160,10 +162,18 @@ endif()
 if(NOT CXX_COMPILER)
     set(CXX_COMPILER c++)
 endif()
-separate_arguments(extra_cxx_flags UNIX_COMMAND "${CXX_FLAGS} ${EXE_LINKER_FLAGS}")
-run_step("building the pkg-config consumer" ${CXX_COMPILER_LAUNCHER} ${CXX_COMPILER} -std=c++17
-    ${extra_cxx_flags} "${SOURCE_DIR}/tests/install/main.cpp" -o
-    "${WORK_DIR}/pkgconfig-consumer" ${pc_flags})
+separate_arguments(extra_cxx_flags UNIX_COMMAND "${CXX_FLAGS}")
+separate_arguments(extra_linker_flags UNIX_COMMAND "${EXE_LINKER_FLAGS}")
+# Compile and link in two steps: ccache (the launcher) caches only a compile.
+set(pc_cflags ${pc_flags})
+list(FILTER pc_cflags INCLUDE REGEX "^-[ID]")
+set(pc_libs ${pc_flags})
+list(FILTER pc_libs EXCLUDE REGEX "^-[ID]")
+run_step("compiling the pkg-config consumer" ${CXX_COMPILER_LAUNCHER} ${CXX_COMPILER} -std=c++17
+    ${extra_cxx_flags} ${pc_cflags} -c "${SOURCE_DIR}/tests/install/main.cpp"
+    -o "${WORK_DIR}/pkgconfig-consumer.o")
+run_step("linking the pkg-config consumer" ${CXX_COMPILER} ${extra_cxx_flags} ${extra_linker_flags}
+    "${WORK_DIR}/pkgconfig-consumer.o" -o "${WORK_DIR}/pkgconfig-consumer" ${pc_libs})
 run_step("running the pkg-config consumer" "${CMAKE_COMMAND}" -E env
     "LD_LIBRARY_PATH=${ld_path}" "${WORK_DIR}/pkgconfig-consumer")
 if(NOT step_output MATCHES "consumer ok")
