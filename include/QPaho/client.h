@@ -26,23 +26,23 @@ class ClientPrivate;
     \class QPaho::Client
     \brief An MQTT client: every blocking call returns a QFuture, every event is a signal.
 
-    Header: \c{<QPaho/Client>}, CMake: \c{find_package(QPaho)}, \c{QPaho::QPaho}.
+    Header: `<QPaho/Client>`, CMake: `find_package(QPaho)`, `QPaho::QPaho`.
 
     A thin, faithful proxy of paho.mqtt.c's MQTTAsync client. connectToHost(),
     subscribe(), unsubscribe(), publish() and disconnectFromHost() return futures;
-    paho's callbacks arrive as signals. \b{Threads:} the Client belongs to the thread
+    paho's callbacks arrive as signals. <b>Threads:</b> the Client belongs to the thread
     it lives in (its "owner thread"), which must run an event loop. Every signal,
     message handler call and future completion happens on that thread, never on a
-    paho thread, so a plain \c{future.then(f)} also runs on the owner thread.
+    paho thread, so a plain `future.then(f)` also runs on the owner thread.
     The Client is reentrant, not thread-safe: call it from its owner thread.
 
-    \b{Futures always finish.} Each future finishes exactly once with a result (never
+    <b>Futures always finish.</b> Each future finishes exactly once with a result (never
     canceled, never exceptional): on success, broker refusal, connection loss,
     timeout, disconnectFromHost(), or destruction of the Client (Error::ClientDestroyed).
     Bad input finishes the future at once with Error::InvalidArgument and sends nothing.
 
     Do not call QFuture::waitForFinished() on the owner thread: completion needs that
-    thread's event loop. Use \c{.then()}, QFutureWatcher, or \c{co_await} (QCoro).
+    thread's event loop. Use `.then()`, QFutureWatcher, or `co_await` (QCoro).
 */
 class QPAHO_EXPORT Client : public QObject
 {
@@ -132,9 +132,9 @@ public:
     int reconnects() const;
 
     /*!
-        Connects to \a hostOrUri with default options: \c{"localhost"} means
-        \c{tcp://localhost:1883}; full URIs (\c{tcp://}, \c{mqtt://}, \c{ssl://},
-        \c{mqtts://}, \c{ws://}, \c{wss://}) are accepted.
+        Connects to \a hostOrUri with default options: `"localhost"` means
+        `tcp://localhost:1883`; full URIs (`tcp://`, `mqtt://`, `ssl://`,
+        `mqtts://`, `ws://`, `wss://`) are accepted.
         \sa connectToHost(const ConnectOptions &)
     */
     QFuture<ConnectResult> connectToHost(const QString &hostOrUri);
@@ -202,7 +202,7 @@ public:
         topic and fresh correlation data, and finishes with the first message that comes back
         on the response topic with the same correlation data. The response topic is the
         broker's Response Information (when the client asked for it in CONNECT properties)
-        or \c{qpaho/response/<clientId>}, subscribed once on first use.
+        or `qpaho/response/<clientId>`, subscribed once on first use.
 
         On failure the future finishes with an invalid Message (Message::isValid() is false)
         whose Properties::reasonString() says why: Error::Timeout after \a timeoutMs,
@@ -215,7 +215,7 @@ public:
     /*!
         Routes received messages whose topic matches \a filter (MQTT wildcards; \c $
         topics are not matched by a leading wildcard) to \a handler, a callable taking
-        \c{const QPaho::Message &}. Like aiomqtt's \c message_callback_add, it does not
+        `const QPaho::Message &`. Like aiomqtt's \c message_callback_add, it does not
         subscribe. Each handler is called once per matching message, in the thread of
         \a context (queued when that is not the Client's thread), and removed when
         \a context is destroyed. Returns an id for removeMessageHandler(), or 0 when

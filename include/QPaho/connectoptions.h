@@ -23,13 +23,13 @@ class ConnectOptionsData;
     \brief Everything Client::connectToHost() needs: servers, session, will, TLS,
     reconnect, buffering and flow control.
 
-    Header: \c{<QPaho/ConnectOptions>}. A value type (copy on write) handed to
+    Header: `<QPaho/ConnectOptions>`. A value type (copy on write) handed to
     connectToHost(); changing it afterwards does not affect a running connection.
     Times are in milliseconds unless the name says otherwise.
 
-    Server URIs: \c{tcp://host:port}, \c{mqtt://} (same as tcp), \c{ssl://} and
-    \c{mqtts://} (TLS), \c{ws://host:port/path} and \c{wss://}. A bare host means
-    \c{tcp://host:1883}; \c{host:port} means tcp too. Several URIs form a failover
+    Server URIs: `tcp://host:port`, `mqtt://` (same as tcp), `ssl://` and
+    `mqtts://` (TLS), `ws://host:port/path` and `wss://`. A bare host means
+    `tcp://host:1883`; `host:port` means tcp too. Several URIs form a failover
     list tried in order.
 */
 class QPAHO_EXPORT ConnectOptions
@@ -58,8 +58,8 @@ public:
     /*! Sets a failover list of servers, tried in order. */
     void setServerUris(const QStringList &hostsOrUris);
     /*!
-        Normalizes \a hostOrUri: a bare host becomes \c{tcp://host:1883}, \c{mqtt://}
-        becomes \c{tcp://}, a missing port gets the scheme's default (1883, 8883, 80, 443).
+        Normalizes \a hostOrUri: a bare host becomes `tcp://host:1883`, `mqtt://`
+        becomes `tcp://`, a missing port gets the scheme's default (1883, 8883, 80, 443).
         Returns an empty string for an unsupported scheme or an empty host.
     */
     static QString normalizeUri(const QString &hostOrUri);
@@ -121,7 +121,7 @@ public:
     /*! Sets the WebSocket HTTP headers. */
     void setHttpHeaders(const QList<QPair<QByteArray, QByteArray>> &headers);
     /*!
-        HTTP proxy (\c{http://host:port}) for tcp/ws; empty means none set here.
+        HTTP proxy (`http://host:port`) for tcp/ws; empty means none set here.
         Note: paho also reads the \c http_proxy environment variable.
     */
     QString httpProxy() const;

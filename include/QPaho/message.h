@@ -18,7 +18,7 @@ class MessageData;
     \class QPaho::Message
     \brief An MQTT application message: topic, payload, QoS, flags and MQTT 5 properties.
 
-    Header: \c{<QPaho/Message>}, CMake target \c{QPaho::QPaho}.
+    Header: `<QPaho/Message>`, CMake target `QPaho::QPaho`.
 
     Received messages arrive through Client::messageReceived() and message handlers;
     a Message can also be built and passed to Client::publish(). Implicitly shared:

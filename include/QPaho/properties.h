@@ -22,7 +22,7 @@ class PropertiesData;
     \class QPaho::Properties
     \brief MQTT 5 properties as a Qt value type.
 
-    Header: \c{<QPaho/Properties>}, CMake target \c{QPaho::QPaho}.
+    Header: `<QPaho/Properties>`, CMake target `QPaho::QPaho`.
 
     Holds the properties of one MQTT 5 packet (CONNECT, CONNACK, PUBLISH, SUBSCRIBE, ...).
     User properties keep their order and may repeat; subscription identifiers may repeat

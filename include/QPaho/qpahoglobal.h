@@ -2,6 +2,8 @@
 #ifndef QPAHO_QPAHOGLOBAL_H
 #define QPAHO_QPAHOGLOBAL_H
 
+#include <QPaho/qpahoversion.h>
+
 #include <QtCore/QObject>
 #include <QtCore/qglobal.h>
 
@@ -13,14 +15,12 @@
 #define QPAHO_EXPORT Q_DECL_IMPORT
 #endif
 
-#define QPAHO_VERSION_STR "0.1.0"
-
 /*!
     \namespace QPaho
     \brief Qt 6 MQTT client over Eclipse paho.mqtt.c.
 
-    Header: \c{#include <QPaho/QPaho>}, CMake: \c{find_package(QPaho)} and
-    \c{target_link_libraries(app PRIVATE QPaho::QPaho)}.
+    Header: `#include <QPaho/QPaho>`, CMake: `find_package(QPaho)` and
+    `target_link_libraries(app PRIVATE QPaho::QPaho)`.
 */
 namespace QPaho {
 Q_NAMESPACE_EXPORT(QPAHO_EXPORT)

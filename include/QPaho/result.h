@@ -22,11 +22,11 @@ struct ResultAccess;
     \class QPaho::Result
     \brief How a request ended: success, or an error that says what went wrong.
 
-    Header: \c{<QPaho/Result>}, CMake target \c{QPaho::QPaho}.
+    Header: `<QPaho/Result>`, CMake target `QPaho::QPaho`.
 
     Every future returned by Client finishes with a Result (or one of its typed
-    subclasses) and is never canceled and never exceptional, so \c{.then()}
-    continuations always run and \c{co_await} never throws. Errors are values:
+    subclasses) and is never canceled and never exceptional, so `.then()`
+    continuations always run and `co_await` never throws. Errors are values:
     error() classifies, errorString() explains, pahoCode() is paho.mqtt.c's return
     code (0 when paho was not involved), reasonCode() the MQTT reason code or CONNACK
     return code, and properties()/reasonString() carry what an MQTT 5 broker sent.
@@ -78,7 +78,7 @@ public:
     Properties properties() const;
 
 protected:
-    /*! \internal */
+    /*! The implicitly shared data; the typed results share it with the Result they view. */
     QSharedDataPointer<ResultData> d;
     friend struct Internal::ResultAccess;
 };

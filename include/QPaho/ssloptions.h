@@ -17,7 +17,7 @@ class SslOptionsData;
     \class QPaho::SslOptions
     \brief TLS settings for \c ssl://, \c mqtts:// and \c wss:// connections.
 
-    Header: \c{<QPaho/SslOptions>}. Secure by default: the server certificate chain
+    Header: `<QPaho/SslOptions>`. Secure by default: the server certificate chain
     and the server host name are both verified (paho's own default verifies
     neither host name nor, without a trust store, anything useful). Turning either
     off is an explicit call. Without caFile()/caPath() the system trust store is used.

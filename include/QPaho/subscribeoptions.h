@@ -15,7 +15,7 @@ class SubscribeOptionsData;
     \class QPaho::SubscribeOptions
     \brief Per-subscription options: QoS and the MQTT 5 subscription options.
 
-    Header: \c{<QPaho/SubscribeOptions>}. noLocal, retainAsPublished, a retain handling
+    Header: `<QPaho/SubscribeOptions>`. noLocal, retainAsPublished, a retain handling
     other than SendOnSubscribe, and properties need an MQTT 5 connection; on MQTT 3.1.1
     the subscribe fails with Error::Unsupported instead of silently dropping them.
     Implicitly shared.

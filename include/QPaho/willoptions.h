@@ -17,7 +17,7 @@ class WillOptionsData;
     \class QPaho::WillOptions
     \brief The last will: a message the broker publishes when the client vanishes.
 
-    Header: \c{<QPaho/WillOptions>}. The broker publishes it when the connection
+    Header: `<QPaho/WillOptions>`. The broker publishes it when the connection
     ends without a DISCONNECT (crash, network loss, keep-alive timeout). A normal
     disconnectFromHost(), and destroying the Client while connected, suppress it.
     MQTT 5 will properties (will delay, message expiry, content type, ...) go in
