@@ -51,9 +51,11 @@ handled() { cat "$dir"/w*.out 2>/dev/null | grep -c '^handled ' || true; }
 run_once() { # $1 = workers; prints jobs/s
     local n=$1 i start end workers=()
     rm -f "$dir"/w*.out
+    # A fresh group per run: the killed workers of earlier runs keep their persistent sessions,
+    # and mosquitto goes on assigning a share of the group's jobs to them.
+    local group=g$RANDOM$RANDOM
     for ((i = 0; i < n; i++)); do
-        # A fresh id per run, so no earlier session holds jobs.
-        "$pool" --worker --broker "$uri" --id "bench-$RANDOM-$i" >"$dir/w$i.out" 2>&1 &
+        "$pool" --worker --broker "$uri" --id "$group-$i" --group "$group" >"$dir/w$i.out" 2>&1 &
         workers+=($!)
     done
     for ((i = 0; i < n; i++)); do
