@@ -95,11 +95,11 @@ private Q_SLOTS:
     void crossNodeDelivery();
     void sessionMovesBetweenLiveNodes_data() { versionRows(); }
     void sessionMovesBetweenLiveNodes();
-    void failover_data();
-    void failover();
     void aedesCrossNodeDelivery();
     void aedesFailover_data();
     void aedesFailover();
+    void failover_data();
+    void failover();
 
 private:
     // What a failover kept, as measured.
@@ -175,10 +175,13 @@ void TstCluster::initTestCase()
 
 void TstCluster::init()
 {
-    // A failover row leaves node A down: bring it back (it rejoins the cluster from its spool).
-    if (m_cluster && !m_cluster->nodeA().isRunning())
+    // A failover row leaves node A down: bring back the one this test uses (an ejabberd node
+    // rejoins its cluster from its spool, ~2 s). The ejabberd failover rows run last, so the
+    // last one's node A stays down.
+    const bool aedes = QLatin1String(QTest::currentTestFunction()).startsWith("aedes"_L1);
+    if (!aedes && m_cluster && !m_cluster->nodeA().isRunning())
         QVERIFY2(m_cluster->restartNodeA(), qPrintable(m_cluster->lastError()));
-    if (m_aedes && !m_aedes->isNodeRunning(0))
+    if (aedes && m_aedes && !m_aedes->isNodeRunning(0))
         QVERIFY2(m_aedes->startNode(0), qPrintable(m_aedes->lastError()));
 }
 
@@ -266,8 +269,8 @@ void TstCluster::failover_data()
 {
     QTest::addColumn<ProtocolVersion>("version");
     QTest::addColumn<int>("signal");
-    QTest::newRow("v3.1.1 SIGTERM") << ProtocolVersion::Mqtt311 << int(SIGTERM);
-    QTest::newRow("v3.1.1 SIGKILL") << ProtocolVersion::Mqtt311 << int(SIGKILL);
+    // MQTT 5 only: each row costs a restart of node A, and the 3.1.1 rows measured the same
+    // (docs/scaling-out.md); aedesFailover covers 3.1.1.
     QTest::newRow("v5 SIGTERM") << ProtocolVersion::Mqtt5 << int(SIGTERM);
     QTest::newRow("v5 SIGKILL") << ProtocolVersion::Mqtt5 << int(SIGKILL);
 }

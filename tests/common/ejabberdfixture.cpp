@@ -700,11 +700,13 @@ bool EjabberdCluster::waitForMembers()
 
 bool EjabberdCluster::restartNodeA()
 {
+    // start() waits for the MQTT port. Node A rejoins from its Mnesia schema; not asking
+    // list_cluster again saves a VM boot (~1 s), and the tests notice a node that did not rejoin.
     if (!m_a || !m_a->start()) {
         m_lastError = m_a ? u"node A: "_s + m_a->lastError() : u"not started"_s;
         return false;
     }
-    return waitForMembers();
+    return true;
 }
 
 void EjabberdCluster::stop()

@@ -164,7 +164,8 @@ public:
     bool start();
     void stop(); // node B, then node A and its epmd
     bool registerUser(const QString &user, const QString &password); // on node A, cluster-wide
-    // Starts node A again after nodeA().signalNode(): it rejoins from its spool (~2 s).
+    // Starts node A again after nodeA().signalNode(): it rejoins from its spool (~2 s; the
+    // membership is not checked again).
     bool restartNodeA();
 
     Ejabberd &nodeA() { return *m_a; }
