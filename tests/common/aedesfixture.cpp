@@ -5,8 +5,6 @@
 
 #include <QDir>
 #include <QFileInfo>
-#include <QHostAddress>
-#include <QTcpSocket>
 
 #include <csignal>
 
@@ -37,15 +35,6 @@ QString nodeModules()
 {
     const QString dir = qEnvironmentVariable("QPAHO_TEST_NODE_MODULES");
     return dir.isEmpty() ? sourceDir() + u"/build/cluster-node/node_modules"_s : dir;
-}
-
-bool canConnect(quint16 port)
-{
-    QTcpSocket probe;
-    probe.connectToHost(QHostAddress::LocalHost, port);
-    const bool ok = probe.waitForConnected(200);
-    probe.abort();
-    return ok;
 }
 
 void stopProcess(QProcess &process, int signal)
@@ -108,7 +97,9 @@ bool AedesCluster::startRedis()
             u"--dir"_s, m_dir.path(), u"--daemonize"_s, u"no"_s });
     const bool up = m_redis->waitForStarted(5000)
         && waitUntil(
-            [this] { return m_redis->state() != QProcess::Running || canConnect(m_redisPort); },
+            [this] {
+                return m_redis->state() != QProcess::Running || acceptsConnections(m_redisPort);
+            },
             StartTimeoutMs, 10)
         && m_redis->state() == QProcess::Running;
     if (!up)

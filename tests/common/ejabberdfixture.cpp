@@ -53,15 +53,6 @@ bool writeFile(const QString &path, const QByteArray &data, QString *error)
     return true;
 }
 
-bool canConnect(quint16 port)
-{
-    QTcpSocket probe;
-    probe.connectToHost(QHostAddress::LocalHost, port);
-    const bool ok = probe.waitForConnected(200);
-    probe.abort();
-    return ok;
-}
-
 // The parent PID of `pid` from /proc, or -1.
 qint64 parentOf(qint64 pid)
 {
@@ -378,8 +369,8 @@ bool Ejabberd::startEpmd()
         return false;
     }
     const bool up = waitUntil(
-        [this] { return m_epmd->state() != QProcess::Running || canConnect(m_epmdPort); }, 5000,
-        10);
+        [this] { return m_epmd->state() != QProcess::Running || acceptsConnections(m_epmdPort); },
+        5000, 10);
     if (!up || m_epmd->state() != QProcess::Running) {
         fail(u"epmd did not come up on 127.0.0.1:%1: "_s.arg(m_epmdPort)
             + QString::fromUtf8(m_epmd->readAll()));
@@ -455,7 +446,7 @@ bool Ejabberd::awaitNode()
         stop();
         return false;
     }
-    if (!waitUntil([this] { return canConnect(m_port); }, 5000, 20)) {
+    if (!waitUntil([this] { return acceptsConnections(m_port); }, 5000, 20)) {
         fail(u"ejabberd started but 127.0.0.1:%1 does not accept connections"_s.arg(m_port));
         stop();
         return false;
@@ -690,7 +681,8 @@ bool EjabberdCluster::waitForMembers()
         m_lastError = u"the nodes did not form a cluster: A lists %1"_s.arg(members.join(u", "_s));
         return false;
     }
-    if (!waitUntil([this] { return canConnect(m_a->port()) && canConnect(m_b->port()); },
+    if (!waitUntil(
+            [this] { return acceptsConnections(m_a->port()) && acceptsConnections(m_b->port()); },
             CtlTimeoutMs, 20)) {
         m_lastError = u"a node's MQTT port does not accept connections after join_cluster"_s;
         return false;
