@@ -631,6 +631,20 @@ QStringList EjabberdCluster::clusterMembers(Ejabberd &node)
 
 bool EjabberdCluster::start()
 {
+    for (int attempt = 0;; ++attempt) {
+        if (startOnce())
+            return true;
+        stop();
+        // Another process may have taken a port between the choice and the bind: retry.
+        const bool portTaken = m_lastError.contains(u"could not listen"_s)
+            || m_lastError.contains(u"epmd did not come up"_s);
+        if (!portTaken || attempt >= 2)
+            return false;
+    }
+}
+
+bool EjabberdCluster::startOnce()
+{
     stop();
     m_lastError.clear();
     const quint16 window = pickPortWindow(DistWindow);

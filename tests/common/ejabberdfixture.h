@@ -175,6 +175,7 @@ public:
     QStringList clusterMembers(Ejabberd &node);
 
 private:
+    bool startOnce();
     bool waitForMembers();
 
     EjabberdOptions m_options;
