@@ -46,3 +46,13 @@ if(TARGET QPaho::Coro)
     qpaho_add_install_test(tst_install_coro ${CMAKE_CURRENT_SOURCE_DIR}/install/coro
         LABELS unit coro ARGS -DCOMPONENT=Coro)
 endif()
+qpaho_add_test(tst_cluster LABELS broker cluster TIMEOUT 180)
+# tst_workerpool runs the examples/worker-pool binary as worker and producer processes.
+if(QPAHO_BUILD_EXAMPLES)
+    qpaho_add_test(tst_workerpool LABELS broker cluster TIMEOUT 180)
+    if(TARGET tst_workerpool)
+        add_dependencies(tst_workerpool qpaho-worker-pool)
+        target_compile_definitions(tst_workerpool
+            PRIVATE QPAHO_WORKER_POOL_BIN="$<TARGET_FILE:qpaho-worker-pool>")
+    endif()
+endif()

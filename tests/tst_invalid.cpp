@@ -334,6 +334,10 @@ void TstInvalid::addInvalidFilterRows()
         row("$share/g/", QStringLiteral("$share/g/"), "no filter after the group");
         row("$share//t", QStringLiteral("$share//t"), "group is empty");
         row("$share/g+/t", QStringLiteral("$share/g+/t"), "'+'");
+        row("$share/+/t", QStringLiteral("$share/+/t"), "'+'");
+        row("$share/#/t", QStringLiteral("$share/#/t"), "'#'");
+        row("$share/g#/t", QStringLiteral("$share/g#/t"), "'#'");
+        row("$share//#", QStringLiteral("$share//#"), "group is empty");
         row("$share/g/a/#/b", QStringLiteral("$share/g/a/#/b"), "last level");
     }
 }

@@ -201,6 +201,15 @@ QList<quint16> pickFreePorts(int count)
     return ports;
 }
 
+bool acceptsConnections(quint16 port)
+{
+    QTcpSocket probe;
+    probe.connectToHost(QHostAddress::LocalHost, port);
+    const bool ok = probe.waitForConnected(200);
+    probe.abort();
+    return ok;
+}
+
 bool waitUntil(const std::function<bool()> &predicate, int timeoutMs, int pollMs)
 {
     if (predicate())

@@ -41,6 +41,9 @@ QString findProgram(const QString &name, const char *envOverride = nullptr);
 // connection cannot grab one between the choice and a broker's bind(); 0 where none was found.
 QList<quint16> pickFreePorts(int count);
 
+// True if something accepts a TCP connection on 127.0.0.1:port within 200 ms.
+bool acceptsConnections(quint16 port);
+
 // Runs a program to completion (event loop keeps running meanwhile); kills it after timeoutMs.
 // The child gets PR_SET_PDEATHSIG(SIGKILL), so it dies with a crashed test.
 ProcessResult runProcess(const QString &program, const QStringList &args, int timeoutMs = 10000,

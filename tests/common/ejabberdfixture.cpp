@@ -5,13 +5,16 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QHostAddress>
 #include <QProcessEnvironment>
 #include <QRandomGenerator>
 #include <QRegularExpression>
+#include <QTcpServer>
 #include <QTcpSocket>
 
 #include <csignal>
+#include <memory>
 #include <vector>
 
 #include <grp.h>
@@ -48,15 +51,6 @@ bool writeFile(const QString &path, const QByteArray &data, QString *error)
         return false;
     }
     return true;
-}
-
-bool canConnect(quint16 port)
-{
-    QTcpSocket probe;
-    probe.connectToHost(QHostAddress::LocalHost, port);
-    const bool ok = probe.waitForConnected(200);
-    probe.abort();
-    return ok;
 }
 
 // The parent PID of `pid` from /proc, or -1.
@@ -202,8 +196,9 @@ bool Ejabberd::prepare()
             QLatin1String(NodeUser));
         return false;
     }
-    m_nodeName = u"qpahotest-"_s + randomToken(8) + u"@localhost"_s;
-    m_cookie = u"qpaho"_s + randomToken(20);
+    m_nodeName = m_options.nodeName.isEmpty() ? u"qpahotest-"_s + randomToken(8) + u"@localhost"_s
+                                              : m_options.nodeName;
+    m_cookie = m_options.cookie.isEmpty() ? u"qpaho"_s + randomToken(20) : m_options.cookie;
     m_prepared = true;
     return true;
 }
@@ -261,6 +256,12 @@ bool Ejabberd::writeFiles()
         }
     }
     const QString erl = findProgram(u"erl"_s);
+    // A cluster gives its nodes (and their ctl VMs, which read the same options) a window of
+    // distribution ports; Erlang takes the first free one in it.
+    const QByteArray distRange = m_options.distPortMin && m_options.distPortMax
+        ? " inet_dist_listen_min " + QByteArray::number(m_options.distPortMin)
+            + " inet_dist_listen_max " + QByteArray::number(m_options.distPortMax)
+        : QByteArray();
     cfg += "\n# QPahoTest::Ejabberd\n"
            "EJABBERD_PID_PATH="
         + dir + "/ejabberd.pid\nCONTRIB_MODULES_CONF_DIR=" + dir
@@ -268,8 +269,9 @@ bool Ejabberd::writeFiles()
         + "\n"
           "# private cookie, no epmd of its own, distribution on loopback only\n"
           "ERL_OPTIONS=\"-env ERL_CRASH_DUMP_BYTES 0 -setcookie "
-        + m_cookie.toUtf8()
-        + " -start_epmd false -kernel inet_dist_use_interface {127,0,0,1}\"\n"
+        + m_cookie.toUtf8() + " -start_epmd false -kernel inet_dist_use_interface {127,0,0,1}"
+        + distRange
+        + "\"\n"
           "export ERL_EPMD_ADDRESS=127.0.0.1\nexport ERL_EPMD_PORT="
         + QByteArray::number(m_epmdPort)
         + "\n"
@@ -367,8 +369,8 @@ bool Ejabberd::startEpmd()
         return false;
     }
     const bool up = waitUntil(
-        [this] { return m_epmd->state() != QProcess::Running || canConnect(m_epmdPort); }, 5000,
-        10);
+        [this] { return m_epmd->state() != QProcess::Running || acceptsConnections(m_epmdPort); },
+        5000, 10);
     if (!up || m_epmd->state() != QProcess::Running) {
         fail(u"epmd did not come up on 127.0.0.1:%1: "_s.arg(m_epmdPort)
             + QString::fromUtf8(m_epmd->readAll()));
@@ -377,7 +379,7 @@ bool Ejabberd::startEpmd()
     return true;
 }
 
-bool Ejabberd::startNode()
+bool Ejabberd::launchNode()
 {
     m_nodeOutput.clear();
     m_beamPid = 0;
@@ -390,11 +392,18 @@ bool Ejabberd::startNode()
         if (m_nodeOutput.size() > 64 * 1024)
             m_nodeOutput = m_nodeOutput.right(32 * 1024);
     });
+    m_logOffset = QFileInfo(m_dir.filePath(u"logs/ejabberd.log"_s)).size(); // a restart appends
     node->start(executable(), ctlArguments() << u"foreground"_s);
     if (!node->waitForStarted(5000)) {
         fail(u"cannot start ejabberdctl: "_s + node->errorString());
         return false;
     }
+    return true;
+}
+
+bool Ejabberd::awaitNode()
+{
+    QProcess *node = m_node.get();
     const QString logPath = m_dir.filePath(u"logs/ejabberd.log"_s);
     bool started = false;
     bool listenerFailed = false;
@@ -403,7 +412,7 @@ bool Ejabberd::startNode()
             if (node->state() != QProcess::Running)
                 return true;
             QFile f(logPath);
-            if (!f.open(QIODevice::ReadOnly))
+            if (!f.open(QIODevice::ReadOnly) || !f.seek(m_logOffset))
                 return false;
             const QByteArray text = f.readAll();
             listenerFailed = text.contains("Failed to open socket") || text.contains("eaddrinuse");
@@ -437,7 +446,7 @@ bool Ejabberd::startNode()
         stop();
         return false;
     }
-    if (!waitUntil([this] { return canConnect(m_port); }, 5000, 20)) {
+    if (!waitUntil([this] { return acceptsConnections(m_port); }, 5000, 20)) {
         fail(u"ejabberd started but 127.0.0.1:%1 does not accept connections"_s.arg(m_port));
         stop();
         return false;
@@ -445,42 +454,63 @@ bool Ejabberd::startNode()
     return true;
 }
 
+bool Ejabberd::pickPorts()
+{
+    const bool ownEpmd = m_options.sharedEpmdPort == 0;
+    const QList<quint16> ports = pickFreePorts(ownEpmd ? 2 : 1);
+    m_port = ports.value(0);
+    m_epmdPort = ownEpmd ? ports.value(1) : m_options.sharedEpmdPort;
+    if (!m_port || !m_epmdPort) {
+        m_lastError = u"no free loopback port"_s;
+        return false;
+    }
+    return true;
+}
+
+bool Ejabberd::launch()
+{
+    m_lastError.clear();
+    if (!prepare())
+        return false;
+    if (!m_port && !pickPorts()) // a restart keeps its ports
+        return false;
+    if (!writeFiles())
+        return false;
+    const bool epmdUp = m_options.sharedEpmdPort != 0
+        || (m_epmd && m_epmd->state() == QProcess::Running) || startEpmd();
+    return epmdUp && launchNode();
+}
+
 bool Ejabberd::start()
 {
     if (isRunning())
         return true;
-    m_lastError.clear();
-    if (!prepare())
-        return false;
+    const bool restart = m_port != 0; // after signalNode(): same ports, spool and node name
     for (int attempt = 0;; ++attempt) {
-        const QList<quint16> ports = pickFreePorts(2);
-        m_port = ports.value(0);
-        m_epmdPort = ports.value(1);
-        if (!m_port || !m_epmdPort) {
-            m_lastError = u"no free loopback port"_s;
+        if (launch() && awaitNode())
+            return true;
+        if (restart) {
+            stopNode();
             return false;
         }
-        if (!writeFiles())
-            return false;
-        if (startEpmd() && startNode())
-            return true;
         stop();
         // Another process may have taken a port between the choice and the bind: retry.
         const bool portTaken = m_lastError.contains(u"could not listen"_s)
             || m_lastError.contains(u"epmd did not come up"_s);
         if (!portTaken || attempt >= 2)
             return false;
+        m_port = 0;
     }
 }
 
-void Ejabberd::stop()
+void Ejabberd::signalNode(int signal)
 {
     if (m_node && m_node->state() != QProcess::NotRunning) {
         const qint64 shell = m_node->processId();
         // Only signal the VM while it is still our shell's child (never a recycled PID).
         const bool beamIsOurs = m_beamPid > 0 && parentOf(m_beamPid) == shell;
         if (beamIsOurs)
-            ::kill(pid_t(m_beamPid), SIGTERM); // the VM runs init:stop()
+            ::kill(pid_t(m_beamPid), signal); // SIGTERM: the VM runs init:stop()
         else
             m_node->terminate();
         if (!m_node->waitForFinished(StopTimeoutMs)) {
@@ -491,6 +521,16 @@ void Ejabberd::stop()
         }
     }
     m_beamPid = 0;
+}
+
+void Ejabberd::stopNode()
+{
+    signalNode(SIGTERM);
+}
+
+void Ejabberd::stop()
+{
+    stopNode();
     if (m_epmd && m_epmd->state() != QProcess::NotRunning) {
         m_epmd->terminate();
         if (!m_epmd->waitForFinished(2000)) {
@@ -502,14 +542,20 @@ void Ejabberd::stop()
 
 bool Ejabberd::registerUser(const QString &user, const QString &password)
 {
+    return ctl({ u"register"_s, user, domain(), password });
+}
+
+bool Ejabberd::ctl(const QStringList &arguments, QByteArray *output)
+{
+    const QString what = u"ejabberdctl "_s + arguments.value(0);
     if (!isRunning()) {
-        m_lastError = u"registerUser: ejabberd is not running"_s;
+        m_lastError = what + u": ejabberd is not running"_s;
         return false;
     }
     QProcess ctl;
     ctl.setProcessChannelMode(QProcess::MergedChannels);
     configureProcess(ctl, true);
-    ctl.start(executable(), ctlArguments() << u"register"_s << user << domain() << password);
+    ctl.start(executable(), ctlArguments() << arguments);
     if (!ctl.waitForStarted(5000)) {
         m_lastError = u"cannot start ejabberdctl: "_s + ctl.errorString();
         return false;
@@ -517,15 +563,170 @@ bool Ejabberd::registerUser(const QString &user, const QString &password)
     if (!waitUntil([&ctl] { return ctl.state() == QProcess::NotRunning; }, CtlTimeoutMs, 10)) {
         ctl.kill();
         ctl.waitForFinished(2000);
-        m_lastError
-            = u"ejabberdctl register %1 did not finish within %2 ms"_s.arg(user).arg(CtlTimeoutMs);
+        m_lastError = what + u" did not finish within %1 ms"_s.arg(CtlTimeoutMs);
         return false;
     }
-    const QByteArray output = ctl.readAll();
+    const QByteArray text = ctl.readAll();
+    if (output)
+        *output = text;
     if (ctl.exitStatus() != QProcess::NormalExit || ctl.exitCode() != 0) {
-        m_lastError = u"ejabberdctl register %1 failed (exit code %2): %3"_s.arg(user)
-                          .arg(ctl.exitCode())
-                          .arg(QString::fromUtf8(output.trimmed()));
+        m_lastError = what
+            + u" failed (exit code %1): %2"_s.arg(ctl.exitCode())
+                  .arg(QString::fromUtf8(text.trimmed()));
+        return false;
+    }
+    return true;
+}
+
+// ---------------------------------------------------------------------------------------
+// EjabberdCluster
+
+namespace {
+
+constexpr int DistWindow = 8; // two nodes plus the short-lived ctl VMs
+
+// The first port of `count` consecutive free loopback ports (below the ephemeral range), or 0.
+quint16 pickPortWindow(int count)
+{
+    for (int attempt = 0; attempt < 50; ++attempt) {
+        const quint16 base = pickFreePorts(1).value(0);
+        if (!base || int(base) + count > 65535)
+            continue;
+        std::vector<std::unique_ptr<QTcpServer>> held;
+        bool all = true;
+        for (int i = 0; i < count && all; ++i) {
+            held.push_back(std::make_unique<QTcpServer>());
+            all = held.back()->listen(QHostAddress::LocalHost, quint16(base + i));
+        }
+        if (all)
+            return base;
+    }
+    return 0;
+}
+
+} // namespace
+
+EjabberdCluster::EjabberdCluster(const EjabberdOptions &options) : m_options(options) { }
+
+EjabberdCluster::~EjabberdCluster()
+{
+    stop();
+}
+
+QStringList EjabberdCluster::clusterMembers(Ejabberd &node)
+{
+    QByteArray output;
+    if (!node.ctl({ u"list_cluster"_s }, &output))
+        return {};
+    QStringList members; // one per line, quoted: 'name@host'
+    for (const QString &line : QString::fromUtf8(output).split(u'\n', Qt::SkipEmptyParts)) {
+        QString name = line.trimmed();
+        if (name.size() > 1 && name.startsWith(u'\'') && name.endsWith(u'\''))
+            name = name.sliced(1, name.size() - 2);
+        if (!name.isEmpty())
+            members.append(name);
+    }
+    return members;
+}
+
+bool EjabberdCluster::start()
+{
+    for (int attempt = 0;; ++attempt) {
+        if (startOnce())
+            return true;
+        stop();
+        // Another process may have taken a port between the choice and the bind: retry.
+        const bool portTaken = m_lastError.contains(u"could not listen"_s)
+            || m_lastError.contains(u"epmd did not come up"_s);
+        if (!portTaken || attempt >= 2)
+            return false;
+    }
+}
+
+bool EjabberdCluster::startOnce()
+{
+    stop();
+    m_lastError.clear();
+    const quint16 window = pickPortWindow(DistWindow);
+    if (!window) {
+        m_lastError
+            = u"no window of %1 free loopback ports for Erlang distribution"_s.arg(DistWindow);
+        return false;
+    }
+    const QString token = randomToken(6);
+    EjabberdOptions a = m_options;
+    a.nodeName = u"qpaho1-"_s + token + u"@localhost"_s;
+    a.cookie = u"qpaho"_s + randomToken(20);
+    a.sharedEpmdPort = 0;
+    a.distPortMin = window;
+    a.distPortMax = quint16(window + DistWindow - 1);
+    m_a = std::make_unique<Ejabberd>(a);
+    if (!m_a->launch()) {
+        m_lastError = u"node A: "_s + m_a->lastError();
+        return false;
+    }
+    EjabberdOptions b = a;
+    b.nodeName = u"qpaho2-"_s + token + u"@localhost"_s;
+    b.sharedEpmdPort = m_a->epmdPort();
+    m_b = std::make_unique<Ejabberd>(b);
+    // Both VMs boot at the same time (~1.5 s each, most of it CPU).
+    const bool bLaunched = m_b->launch();
+    if (!m_a->awaitNode()) {
+        m_lastError = u"node A: "_s + m_a->lastError();
+        return false;
+    }
+    if (!bLaunched || !m_b->awaitNode()) {
+        m_lastError = u"node B: "_s + m_b->lastError();
+        return false;
+    }
+    // join_cluster restarts ejabberd on B with A's Mnesia tables; it returns once B runs again.
+    if (!m_b->ctl({ u"join_cluster"_s, m_a->nodeName() })) {
+        m_lastError = m_b->lastError();
+        return false;
+    }
+    return waitForMembers();
+}
+
+bool EjabberdCluster::waitForMembers()
+{
+    // Each ejabberdctl call boots a VM (~1 s): ask node A only; B answered join_cluster.
+    const QStringList members = clusterMembers(*m_a);
+    if (!members.contains(m_a->nodeName()) || !members.contains(m_b->nodeName())) {
+        m_lastError = u"the nodes did not form a cluster: A lists %1"_s.arg(members.join(u", "_s));
+        return false;
+    }
+    if (!waitUntil(
+            [this] { return acceptsConnections(m_a->port()) && acceptsConnections(m_b->port()); },
+            CtlTimeoutMs, 20)) {
+        m_lastError = u"a node's MQTT port does not accept connections after join_cluster"_s;
+        return false;
+    }
+    return true;
+}
+
+bool EjabberdCluster::restartNodeA()
+{
+    // start() waits for the MQTT port. Node A rejoins from its Mnesia schema; not asking
+    // list_cluster again saves a VM boot (~1 s), and the tests notice a node that did not rejoin.
+    if (!m_a || !m_a->start()) {
+        m_lastError = m_a ? u"node A: "_s + m_a->lastError() : u"not started"_s;
+        return false;
+    }
+    return true;
+}
+
+void EjabberdCluster::stop()
+{
+    if (m_b)
+        m_b->stop();
+    if (m_a)
+        m_a->stop();
+}
+
+bool EjabberdCluster::registerUser(const QString &user, const QString &password)
+{
+    if (!m_a || !m_a->registerUser(user, password)) {
+        m_lastError = m_a ? m_a->lastError() : u"the cluster is not started"_s;
         return false;
     }
     return true;

@@ -58,6 +58,13 @@ struct EjabberdOptions
     QStringList subscribeAllowed { QStringLiteral("#") };
     int maxTopicAliases = -1; // mod_mqtt max_topic_aliases (-1: ejabberd's default, 100)
     int sessionExpirySeconds = -1; // mod_mqtt session_expiry cap (-1: default, 300 s)
+
+    // -- clustering (EjabberdCluster fills these in; a lone node leaves them at their defaults)
+    QString nodeName {}; // Erlang node name, e.g. "qpaho1-x7k2@localhost" (default: random)
+    QString cookie {}; // Erlang cookie shared by the nodes of a cluster (default: random)
+    quint16 sharedEpmdPort = 0; // register with this running epmd instead of starting one
+    quint16 distPortMin = 0; // Erlang distribution listens in [min, max] (0: any free port)
+    quint16 distPortMax = 0;
 };
 
 // One ejabberd node (plus its epmd) with its own temporary directory. Needs the ejabberd package;
@@ -80,6 +87,14 @@ public:
     bool isRunning() const;
     // `ejabberdctl register user localhost password` against the running node (~0.3 s).
     bool registerUser(const QString &user, const QString &password);
+    // Runs `ejabberdctl <arguments>` against the running node; true if it exited with 0.
+    // Its output goes to *output; on failure lastError() has the output and exit code.
+    bool ctl(const QStringList &arguments, QByteArray *output = nullptr);
+    // Sends `signal` (SIGTERM: orderly shutdown, SIGKILL: crash) to the node's Erlang VM and
+    // waits until it is gone (SIGKILL after 5 s). Its epmd keeps running, so the other nodes of
+    // a cluster and a later start() still find it. start() brings the node back (same
+    // directories, ports and node name: it rejoins its cluster from its spool).
+    void signalNode(int signal);
 
     quint16 port() const { return m_port; } // MQTT listener on 127.0.0.1
     QString tcpUri() const; // tcp://127.0.0.1:port()
@@ -87,6 +102,7 @@ public:
     qint64 pid() const { return m_beamPid; } // the Erlang VM (beam.smp) running ejabberd
     qint64 epmdPid() const;
     quint16 epmdPort() const { return m_epmdPort; }
+    QString nodeName() const { return m_nodeName; } // Erlang node name, set by start()
 
     QString lastError() const { return m_lastError; }
     QByteArray log() const; // ejabberd.log of this node
@@ -101,8 +117,13 @@ public:
 private:
     bool prepare();
     bool writeFiles();
+    friend class EjabberdCluster;
+    bool launch(); // prepare, pick ports, write files, start epmd, start the node's process
     bool startEpmd();
-    bool startNode();
+    bool launchNode();
+    bool awaitNode(); // until the log says it started and its MQTT port accepts connections
+    bool pickPorts();
+    void stopNode();
     QStringList ctlArguments() const;
     void configureProcess(QProcess &process, bool asNodeUser) const;
     QByteArray fileTail(const QString &path, int lines) const;
@@ -119,9 +140,48 @@ private:
     quint16 m_port = 0;
     quint16 m_epmdPort = 0;
     qint64 m_beamPid = 0;
+    qint64 m_logOffset = 0; // where this run's lines start in ejabberd.log
     int m_uid = -1; // the user the node runs as (-1: the current user)
     int m_gid = -1;
     bool m_prepared = false;
+};
+
+// Two ejabberd nodes joined into one cluster with `ejabberdctl join_cluster`: own node names,
+// configuration, spool and log directories, one shared cookie, one epmd (node A's) on a private
+// loopback port, Erlang distribution on loopback ports from a private window, mod_mqtt on a
+// separate loopback port per node. Users are registered cluster-wide. Each node is an Ejabberd,
+// so a test can stop, kill (signalNode) and restart one of them.
+class EjabberdCluster
+{
+public:
+    explicit EjabberdCluster(const EjabberdOptions &options = {});
+    ~EjabberdCluster(); // stop()
+    EjabberdCluster(const EjabberdCluster &) = delete;
+    EjabberdCluster &operator=(const EjabberdCluster &) = delete;
+
+    // Starts node A (with its epmd), then node B, joins B to A and checks that both list both
+    // nodes (~4-6 s). false + lastError() on failure.
+    bool start();
+    void stop(); // node B, then node A and its epmd
+    bool registerUser(const QString &user, const QString &password); // on node A, cluster-wide
+    // Starts node A again after nodeA().signalNode(): it rejoins from its spool (~2 s; the
+    // membership is not checked again).
+    bool restartNodeA();
+
+    Ejabberd &nodeA() { return *m_a; }
+    Ejabberd &nodeB() { return *m_b; }
+    QString lastError() const { return m_lastError; }
+    // `ejabberdctl list_cluster` as seen from `node`, one node name per entry.
+    QStringList clusterMembers(Ejabberd &node);
+
+private:
+    bool startOnce();
+    bool waitForMembers();
+
+    EjabberdOptions m_options;
+    std::unique_ptr<Ejabberd> m_a;
+    std::unique_ptr<Ejabberd> m_b;
+    QString m_lastError;
 };
 
 } // namespace QPahoTest
