@@ -136,9 +136,9 @@ QPaho::ConnectOptions connectOptionsFor(const Config &config)
     QString host = config.host;
     if (host.contains(QLatin1Char(':')) && !host.startsWith(QLatin1Char('[')))
         host = QLatin1Char('[') + host + QLatin1Char(']'); // IPv6 literal
-    QPaho::ConnectOptions options(QStringLiteral("%1://%2:%3")
-                                      .arg(tls ? QStringLiteral("ssl") : QStringLiteral("tcp"),
-                                          host, QString::number(port)));
+    QPaho::ConnectOptions options(
+        QStringLiteral("%1://%2:%3")
+            .arg(tls ? QStringLiteral("ssl") : QStringLiteral("tcp"), host, QString::number(port)));
     options.setClientId(clientIdFor(config));
     options.setKeepAliveInterval(config.keepAlive);
     options.setCleanSession(config.cleanSession);
@@ -261,7 +261,9 @@ TerminationWatcher::TerminationWatcher(QObject *parent) : QObject(parent)
         [[maybe_unused]] const ssize_t n = ::read(terminationPipe[0], &byte, 1);
         Q_EMIT terminationRequested();
     });
-    struct sigaction action {};
+    struct sigaction action
+    {
+    };
     action.sa_handler = onTerminationSignal;
     sigemptyset(&action.sa_mask);
     action.sa_flags = SA_RESTART;

@@ -2,7 +2,6 @@
 #include "json.h"
 
 #include <cfloat>
-#include <climits>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -207,8 +206,8 @@ private:
                 if (first >= 0xD800 && first <= 0xDBFF) {
                     quint32 second;
                     if (p + 12 > m_text.size() || m_text.at(p + 6) != '\\'
-                        || m_text.at(p + 7) != 'u' || !readHex4(p + 8, &second)
-                        || second < 0xDC00 || second > 0xDFFF)
+                        || m_text.at(p + 7) != 'u' || !readHex4(p + 8, &second) || second < 0xDC00
+                        || second > 0xDFFF)
                         return false;
                     codePoint = 0x10000 + (((first & 0x3FF) << 10) | (second & 0x3FF));
                     consumed = 12;
@@ -322,22 +321,13 @@ void printString(QByteArray &out, const QByteArray &s)
 
 void printNumber(QByteArray &out, double d)
 {
-    // cJSON keeps a saturated int copy of every number and prints that when it is exact.
-    int asInt;
-    if (d >= double(INT_MAX))
-        asInt = INT_MAX;
-    else if (d <= double(INT_MIN))
-        asInt = INT_MIN;
-    else
-        asInt = int(d);
+    // cJSON 1.7.15: 15 significant digits, or 17 when 15 do not read back as the same double
+    // (so -0 stays "-0" and 1e300 is "1e+300").
     char buffer[32];
     if (std::isnan(d) || std::isinf(d)) {
         std::snprintf(buffer, sizeof buffer, "null");
-    } else if (d == double(asInt)) {
-        std::snprintf(buffer, sizeof buffer, "%d", asInt);
     } else {
         std::snprintf(buffer, sizeof buffer, "%1.15g", d);
-        // Not round-tripping with 15 digits: use 17 (cJSON's compare_double()).
         double test = 0;
         if (std::sscanf(buffer, "%lg", &test) != 1
             || !(std::fabs(test - d) <= std::fmax(std::fabs(test), std::fabs(d)) * DBL_EPSILON))

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
 // A small JSON tree that parses and prints exactly like cJSON 1.7 (which mosquitto_sub 2.0.11
 // uses for -F %j/%J): same leniency (bytes <= 0x20 are whitespace, numbers via strtod), same
-// output (integers with %d, others %1.15g or %1.17g, only '"', '\' and control characters
-// escaped, tabs and newlines in pretty mode). QJsonDocument differs in all of these.
+// output (numbers with %1.15g, or %1.17g when that loses precision; only '"', '\' and control
+// characters escaped, tabs and newlines in pretty mode). QJsonDocument differs in all of these.
 #pragma once
 
 #include <QtCore/QByteArray>
@@ -30,7 +30,10 @@ public:
     void append(const QByteArray &key, JsonValue value);
     void append(JsonValue value) { append(QByteArray(), std::move(value)); }
     // Replaces the value of the index-th member or element.
-    void replaceChild(int index, JsonValue value) { m_children.at(size_t(index)).second = std::move(value); }
+    void replaceChild(int index, JsonValue value)
+    {
+        m_children.at(size_t(index)).second = std::move(value);
+    }
 
     // cJSON_ParseWithOpts(text, &end, require_null_terminated = true) that must consume all of
     // text: false when text is not one JSON value (plus whitespace) or contains a NUL byte.

@@ -128,8 +128,7 @@ QByteArray isoTimestampWithMicroseconds(const Clock &clock)
 }
 
 // mosquitto_sub's json_print(): escaped (%j) or with the payload parsed as JSON (%J).
-bool jsonMessage(const Config &config, const QPaho::Message &message, bool escaped,
-    QByteArray *out)
+bool jsonMessage(const Config &config, const QPaho::Message &message, bool escaped, QByteArray *out)
 {
     JsonValue root = JsonValue::object();
     root.append("tst", JsonValue::string(isoTimestampWithMicroseconds(Clock::now())));
@@ -197,8 +196,7 @@ bool jsonMessage(const Config &config, const QPaho::Message &message, bool escap
 
     if (escaped) {
         root.append("payload",
-            message.payload().isEmpty() ? JsonValue::null()
-                                        : JsonValue::string(message.payload()));
+            message.payload().isEmpty() ? JsonValue::null() : JsonValue::string(message.payload()));
     } else if (message.payload().isEmpty()) {
         root.append("payload", JsonValue::null());
     } else {
@@ -230,8 +228,7 @@ void renderSpecifier(const Config &config, const QPaho::Message &message,
         break;
     case 'C':
         if (properties.contains(Id::ContentType))
-            out->append(printfString(
-                properties.contentType()->toUtf8(), align, width, precision));
+            out->append(printfString(properties.contentType()->toUtf8(), align, width, precision));
         else
             out->append(QByteArray(width, ' '));
         break;
@@ -279,8 +276,8 @@ void renderSpecifier(const Config &config, const QPaho::Message &message,
         break;
     case 'R':
         if (properties.contains(Id::ResponseTopic))
-            out->append(printfString(
-                properties.responseTopic()->toUtf8(), align, width, precision));
+            out->append(
+                printfString(properties.responseTopic()->toUtf8(), align, width, precision));
         break;
     case 'r':
         out->append(message.isRetained() ? '1' : '0');
@@ -337,8 +334,8 @@ char escapedCharacter(char c)
 }
 
 // mosquitto_sub's formatted_print().
-void renderFormat(const Config &config, const QPaho::Message &message, QByteArray *out,
-    QByteArray *err)
+void renderFormat(
+    const Config &config, const QPaho::Message &message, QByteArray *out, QByteArray *err)
 {
     const QByteArray &f = config.format;
     const qsizetype len = f.size();

@@ -103,8 +103,7 @@ class Parser
 public:
     Parser(Tool tool, const QByteArrayList &args, Config &config)
         : m_tool(tool), m_args(args), m_config(config)
-    {
-    }
+    { }
 
     ParseResult run();
 
@@ -146,8 +145,8 @@ bool Parser::addTopic(const QByteArray &topic, const char *argName)
             return false;
         }
         if (!isValidTopicName(topic)) {
-            printError("Error: Invalid publish topic '" + topic
-                + "', does it contain '+' or '#'?\n");
+            printError(
+                "Error: Invalid publish topic '" + topic + "', does it contain '+' or '#'?\n");
             return false;
         }
         m_config.topic = QString::fromUtf8(topic);
@@ -246,8 +245,8 @@ bool Parser::parseOne(const QByteArray &arg, bool *unknown, ParseResult *early)
     Config &c = m_config;
 
     if (const char *reason = unsupportedFlagReason(arg)) {
-        printError("Error: " + arg + " is not supported by " + programName(m_tool) + ": "
-            + reason + ".\n");
+        printError("Error: " + arg + " is not supported by " + programName(m_tool) + ": " + reason
+            + ".\n");
         return false;
     }
     if (arg == "--cafile") {
@@ -271,8 +270,8 @@ bool Parser::parseOne(const QByteArray &arg, bool *unknown, ParseResult *early)
             return false;
         c.messageCount = valueInt();
         if (c.messageCount < 1) {
-            printError("Error: Invalid message count \"" + QByteArray::number(c.messageCount)
-                + "\".\n\n");
+            printError(
+                "Error: Invalid message count \"" + QByteArray::number(c.messageCount) + "\".\n\n");
             return false;
         }
     } else if (arg == "-c" || arg == "--disable-clean-session") {
@@ -505,8 +504,8 @@ bool Parser::parseOne(const QByteArray &arg, bool *unknown, ParseResult *early)
             return false;
         c.timeoutSeconds = valueInt();
         if (c.timeoutSeconds < 1) {
-            printError("Error: Invalid timeout \"" + QByteArray::number(c.timeoutSeconds)
-                + "\".\n\n");
+            printError(
+                "Error: Invalid timeout \"" + QByteArray::number(c.timeoutSeconds) + "\".\n\n");
             return false;
         }
     } else if (arg == "--will-payload") {
@@ -532,8 +531,8 @@ bool Parser::parseOne(const QByteArray &arg, bool *unknown, ParseResult *early)
             return false;
         }
         if (!isValidTopicName(value())) {
-            printError("Error: Invalid will topic '" + value()
-                + "', does it contain '+' or '#'?\n");
+            printError(
+                "Error: Invalid will topic '" + value() + "', does it contain '+' or '#'?\n");
             return false;
         }
         c.willTopic = QString::fromUtf8(value());
@@ -607,10 +606,9 @@ bool validateConfig(Config &c)
             printError("Error: You must provide a client id if you are using the -c option.\n");
             return false;
         }
-        const bool hasProperties = !c.connectProperties.isEmpty()
-            || !c.publishProperties.isEmpty() || !c.subscribeProperties.isEmpty()
-            || !c.unsubscribeProperties.isEmpty() || !c.disconnectProperties.isEmpty()
-            || !c.willProperties.isEmpty();
+        const bool hasProperties = !c.connectProperties.isEmpty() || !c.publishProperties.isEmpty()
+            || !c.subscribeProperties.isEmpty() || !c.unsubscribeProperties.isEmpty()
+            || !c.disconnectProperties.isEmpty() || !c.willProperties.isEmpty();
         if (hasProperties) {
             printError("Error: -D/--property needs MQTT v5, but -V selects MQTT v3.1.1.\n");
             return false;

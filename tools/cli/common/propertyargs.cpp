@@ -56,7 +56,8 @@ const QHash<QByteArray, PropertyInfo> &propertyTable()
         { "response-information", { Id::ResponseInformation, Type::String, {}, true } },
         { "server-reference", { Id::ServerReference, Type::String, { Packet::Disconnect } } },
         { "reason-string",
-            { Id::ReasonString, Type::String, { Packet::Disconnect, Packet::Auth, Packet::Other } } },
+            { Id::ReasonString, Type::String,
+                { Packet::Disconnect, Packet::Auth, Packet::Other } } },
         { "receive-maximum", { Id::ReceiveMaximum, Type::Int16, { Packet::Connect } } },
         { "topic-alias-maximum", { Id::TopicAliasMaximum, Type::Int16, { Packet::Connect } } },
         { "topic-alias", { Id::TopicAlias, Type::Int16, { Packet::Publish } } },
@@ -272,8 +273,8 @@ bool checkPropertyLists(const Config &config)
     };
     for (const auto &entry : lists) {
         if (const char *error = checkList(entry.list)) {
-            errorLine(config,
-                QByteArray("Error in ") + entry.name + " properties: " + error + "\n");
+            errorLine(
+                config, QByteArray("Error in ") + entry.name + " properties: " + error + "\n");
             return false;
         }
     }

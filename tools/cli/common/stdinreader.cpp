@@ -18,8 +18,7 @@ constexpr qsizetype ReadChunk = 64 * 1024;
 StdinLineReader::StdinLineReader(QObject *receiver,
     std::function<void(const QByteArrayList &)> onLines, std::function<void()> onEnd)
     : m_receiver(receiver), m_onLines(std::move(onLines)), m_onEnd(std::move(onEnd))
-{
-}
+{ }
 
 StdinLineReader::~StdinLineReader()
 {

@@ -8,9 +8,9 @@
 #include <QtCore/QObject>
 #include <QtCore/QPointer>
 
+#include <condition_variable>
 #include <functional>
 #include <mutex>
-#include <condition_variable>
 #include <thread>
 
 namespace QPahoCli {

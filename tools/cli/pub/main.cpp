@@ -5,8 +5,8 @@
 #include "publisher.h"
 
 #include <QtCore/QCoreApplication>
-#include <QtCore/QLoggingCategory>
 #include <QtCore/QFile>
+#include <QtCore/QLoggingCategory>
 
 #include <clocale>
 #include <cstdio>

@@ -91,8 +91,8 @@ void Publisher::onPublishFinished(const QPaho::PublishResult &result)
         if (result.error() == QPaho::Error::Refused) {
             // An MQTT 5 broker refused this one message: mosquitto_pub warns and goes on.
             errorLine(m_config,
-                "Warning: Publish " + QByteArray::number(result.messageId()) + " failed: "
-                    + reasonCodeText(result.reasonCode()) + ".\n");
+                "Warning: Publish " + QByteArray::number(result.messageId())
+                    + " failed: " + reasonCodeText(result.reasonCode()) + ".\n");
             if (!result.reasonString().isEmpty())
                 errorLine(m_config, result.reasonString().toUtf8() + "\n");
         } else if (!m_finishing) {

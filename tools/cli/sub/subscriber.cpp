@@ -71,17 +71,18 @@ void Subscriber::onConnected(const QPaho::ConnectResult &result)
             const int optionBits = (v5 && m_config.noRetained ? 0x20 : 0)
                 | (v5 && m_config.retainAsPublished ? 0x08 : 0);
             char line[64];
-            std::snprintf(line, sizeof line, ", QoS: %d, Options: 0x%02x)", m_config.qos,
-                optionBits);
-            debugLine(m_config, m_clientId,
-                "sending SUBSCRIBE (Mid: 1, Topic: " + topic.toUtf8() + line);
+            std::snprintf(
+                line, sizeof line, ", QoS: %d, Options: 0x%02x)", m_config.qos, optionBits);
+            debugLine(
+                m_config, m_clientId, "sending SUBSCRIBE (Mid: 1, Topic: " + topic.toUtf8() + line);
         }
     }
-    m_client.subscribe(subscriptions)
-        .then(this, [this](const QPaho::SubscribeResult &r) { onSubscribed(r); });
+    m_client.subscribe(subscriptions).then(this, [this](const QPaho::SubscribeResult &r) {
+        onSubscribed(r);
+    });
     for (const QString &topic : std::as_const(m_config.unsubscribeTopics)) {
-        debugLine(m_config, m_clientId, "sending UNSUBSCRIBE (Mid: 2, Topic: " + topic.toUtf8()
-                + ")");
+        debugLine(
+            m_config, m_clientId, "sending UNSUBSCRIBE (Mid: 2, Topic: " + topic.toUtf8() + ")");
         if (v5)
             m_client.unsubscribe(QStringList { topic }, m_config.unsubscribeProperties);
         else
@@ -106,7 +107,8 @@ void Subscriber::onSubscribed(const QPaho::SubscribeResult &result)
             line += (i > 0 ? ", " : "") + QByteArray::number(codes.at(i));
         writeStdout(line + '\n');
     }
-    const bool someAllowed = std::any_of(codes.cbegin(), codes.cend(), [](int c) { return c < 128; });
+    const bool someAllowed
+        = std::any_of(codes.cbegin(), codes.cend(), [](int c) { return c < 128; });
     if (!someAllowed) {
         errorLine(m_config, "All subscription requests were denied.\n");
         finish(1);
