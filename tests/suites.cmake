@@ -56,7 +56,7 @@ qpaho_add_test(tst_request LABELS broker TIMEOUT 120)
 # processes against fixture brokers.
 if(TARGET qpaho-pub AND TARGET qpaho-sub)
     foreach(cli_suite tst_cli_pub tst_cli_sub tst_cli_compat)
-        qpaho_add_test(${cli_suite} LABELS cli broker TIMEOUT 120)
+        qpaho_add_test(${cli_suite} LABELS cli broker TIMEOUT 300)
         if(TARGET ${cli_suite})
             target_compile_definitions(${cli_suite} PRIVATE
                 QPAHO_PUB_PATH="$<TARGET_FILE:qpaho-pub>" QPAHO_SUB_PATH="$<TARGET_FILE:qpaho-sub>")
