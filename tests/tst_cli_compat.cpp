@@ -25,15 +25,6 @@ QByteArray normalized(QByteArray text, const char *mosquittoName, const char *qp
     return QString::fromUtf8(text).replace(timestamp, QStringLiteral("\"tst\":\\1\"T\"")).toUtf8();
 }
 
-// An argument list from string literals.
-QStringList argv(std::initializer_list<const char *> words)
-{
-    QStringList list;
-    for (const char *word : words)
-        list.append(QString::fromUtf8(word));
-    return list;
-}
-
 } // namespace
 
 class TestCliCompat : public QObject

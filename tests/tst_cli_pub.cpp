@@ -7,18 +7,6 @@
 
 using namespace QPahoTest;
 
-namespace {
-
-QStringList argv(std::initializer_list<const char *> words)
-{
-    QStringList list;
-    for (const char *word : words)
-        list.append(QString::fromUtf8(word));
-    return list;
-}
-
-} // namespace
-
 class TestCliPub : public QObject
 {
     Q_OBJECT

@@ -12,14 +12,6 @@ using namespace QPahoTest;
 
 namespace {
 
-QStringList argv(std::initializer_list<const char *> words)
-{
-    QStringList list;
-    for (const char *word : words)
-        list.append(QString::fromUtf8(word));
-    return list;
-}
-
 // qpaho-sub running with -d, so its stdout says when the SUBACK arrived; output() is what it
 // printed apart from the debug lines.
 class RunningSub

@@ -25,6 +25,15 @@ inline QString qpahoSub()
     return QStringLiteral(QPAHO_SUB_PATH);
 }
 
+// An argument list from string literals (the suites build with QT_NO_CAST_FROM_ASCII).
+inline QStringList argv(std::initializer_list<const char *> words)
+{
+    QStringList list;
+    for (const char *word : words)
+        list.append(QString::fromUtf8(word));
+    return list;
+}
+
 // Replaces every "{P}" in args with the broker's port.
 inline QStringList withPort(QStringList args, quint16 port)
 {

@@ -6,8 +6,9 @@
 
 #include <QPaho/Topic>
 
-#include <QtCore/QFileInfo>
+#include <QtCore/QLoggingCategory>
 
+#include <clocale>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -619,6 +620,36 @@ bool validateConfig(Config &c)
         return false;
     }
     return checkPropertyLists(c);
+}
+
+int loadCommandLine(Tool tool, int argc, char *argv[], Config &config)
+{
+    // paho's own diagnostics would garble the tool's output; -d prints what matters.
+    QLoggingCategory::setFilterRules(QStringLiteral("qpaho.*=false"));
+    // QCoreApplication set the user's locale; mosquitto reads numbers in the C locale.
+    std::setlocale(LC_NUMERIC, "C");
+
+    QByteArrayList args;
+    for (int i = 1; i < argc; ++i)
+        args.append(QByteArray(argv[i]));
+    switch (parseArguments(tool, args, config)) {
+    case ParseResult::Help:
+        printUsage(tool);
+        return 1; // like mosquitto
+    case ParseResult::Version:
+        printVersion(tool);
+        return 1;
+    case ParseResult::Error:
+        printUsageHint(tool);
+        return 1;
+    case ParseResult::Ok:
+        break;
+    }
+    if (!validateConfig(config)) {
+        printUsageHint(tool);
+        return 1;
+    }
+    return -1;
 }
 
 void printUsageHint(Tool tool)

@@ -116,6 +116,11 @@ ParseResult parseArguments(Tool tool, const QByteArrayList &args, Config &config
 // without an id, ...). Run after parseArguments(); errors go to stderr.
 bool validateConfig(Config &config);
 
+// Sets up the process for a tool (no QPaho log output, C numeric locale for atof/strtod),
+// parses and checks argv like mosquitto does, and handles --help, --version and bad input.
+// Returns -1 when the tool should run with config, else the exit code to return at once.
+int loadCommandLine(Tool tool, int argc, char *argv[], Config &config);
+
 // "\nUse 'qpaho-pub --help' to see usage.\n" on stderr.
 void printUsageHint(Tool tool);
 void printUsage(Tool tool);

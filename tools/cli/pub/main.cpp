@@ -6,9 +6,7 @@
 
 #include <QtCore/QCoreApplication>
 #include <QtCore/QFile>
-#include <QtCore/QLoggingCategory>
 
-#include <clocale>
 #include <cstdio>
 
 using namespace QPahoCli;
@@ -46,32 +44,9 @@ bool loadFile(Config &config)
 int main(int argc, char *argv[])
 {
     QCoreApplication app(argc, argv);
-    // paho's own diagnostics would garble the tool's output; -d prints what matters.
-    QLoggingCategory::setFilterRules(QStringLiteral("qpaho.*=false"));
-    std::setlocale(LC_NUMERIC, "C"); // atof() for --repeat-delay as mosquitto reads it
-
-    QByteArrayList args;
-    for (int i = 1; i < argc; ++i)
-        args.append(QByteArray(argv[i]));
-
     Config config;
-    switch (parseArguments(Tool::Pub, args, config)) {
-    case ParseResult::Help:
-        printUsage(Tool::Pub);
-        return 1;
-    case ParseResult::Version:
-        printVersion(Tool::Pub);
-        return 1;
-    case ParseResult::Error:
-        printUsageHint(Tool::Pub);
-        return 1;
-    case ParseResult::Ok:
-        break;
-    }
-    if (!validateConfig(config)) {
-        printUsageHint(Tool::Pub);
-        return 1;
-    }
+    if (const int exitCode = loadCommandLine(Tool::Pub, argc, argv, config); exitCode >= 0)
+        return exitCode;
     if (config.pubMode == PubMode::StdinFile && !loadStdin(config)) {
         errorLine(config, "Error loading input from stdin.\n");
         return 1;
