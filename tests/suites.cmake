@@ -56,3 +56,15 @@ if(QPAHO_BUILD_EXAMPLES)
             PRIVATE QPAHO_WORKER_POOL_BIN="$<TARGET_FILE:qpaho-worker-pool>")
     endif()
 endif()
+# qpaho-pub/qpaho-sub (tools/cli): each suite runs the built tools (and mosquitto_pub/sub) as
+# processes against fixture brokers.
+if(TARGET qpaho-pub AND TARGET qpaho-sub)
+    foreach(cli_suite tst_cli_pub tst_cli_sub tst_cli_compat)
+        qpaho_add_test(${cli_suite} LABELS cli broker TIMEOUT 300)
+        if(TARGET ${cli_suite})
+            target_compile_definitions(${cli_suite} PRIVATE
+                QPAHO_PUB_PATH="$<TARGET_FILE:qpaho-pub>" QPAHO_SUB_PATH="$<TARGET_FILE:qpaho-sub>")
+            add_dependencies(${cli_suite} qpaho-pub qpaho-sub)
+        endif()
+    endforeach()
+endif()
