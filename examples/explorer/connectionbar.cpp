@@ -183,6 +183,14 @@ void ConnectionBar::markInvalid(Field which, const QString &why)
     ::markInvalid(field(which), why);
 }
 
+void ConnectionBar::clearMarks()
+{
+    for (const Field which :
+        { Field::Url, Field::ClientId, Field::Username, Field::Password, Field::ProtocolVersion,
+            Field::Subscriptions, Field::CaFile, Field::CertificateFile, Field::PrivateKeyFile })
+        clearInvalid(field(which));
+}
+
 std::optional<QPaho::ConnectOptions> ConnectionBar::connectOptions(QString *error)
 {
     const auto fail = [this, error](Field which, const QString &why) {
@@ -190,6 +198,7 @@ std::optional<QPaho::ConnectOptions> ConnectionBar::connectOptions(QString *erro
         markInvalid(which, why);
         return std::nullopt;
     };
+    clearMarks(); // marks from the last attempt; this one sets its own
     const QString uri = QPaho::ConnectOptions::normalizeUri(m_url->text());
     if (uri.isEmpty()) {
         return fail(Field::Url,
@@ -228,7 +237,6 @@ std::optional<QPaho::ConnectOptions> ConnectionBar::connectOptions(QString *erro
         }
         options.setSslOptions(ssl);
     }
-    clearInvalid(m_url);
     return options;
 }
 

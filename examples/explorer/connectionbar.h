@@ -53,6 +53,8 @@ public:
     std::optional<QStringList> subscriptions(QString *error);
     /*! Marks \a field as the cause of a failure (e.g. refused credentials). */
     void markInvalid(Field field, const QString &why);
+    /*! Removes every mark (after a successful connect). */
+    void clearMarks();
 
     StatusIndicator *statusIndicator() const { return m_indicator; }
     void setStatus(StatusIndicator::Status status, const QString &text);

@@ -38,7 +38,7 @@ void scheduleScreenshot(MainWindow *window, const QString &path, quint64 message
             std::fprintf(stderr, "Error: --select: no topic %s in the tree\n", qPrintable(select));
         // One more turn of the event loop, so the details pane and the view settle first.
         QTimer::singleShot(50, window, [=] {
-            const bool saved = window->grab().save(path);
+            const bool saved = window->screenshot().save(path);
             if (!saved)
                 std::fprintf(stderr, "Error: cannot write %s\n", qPrintable(path));
             if (!complete) {

@@ -8,6 +8,7 @@
 #include "topictreemodel.h"
 
 #include <QtCore/QTimer>
+#include <QtGui/QImage>
 #include <QtWidgets/QGroupBox>
 #include <QtWidgets/QHeaderView>
 #include <QtWidgets/QLabel>
@@ -247,6 +248,7 @@ void MainWindow::onStateChanged(QPaho::Client::State state)
     switch (state) {
     case QPaho::Client::State::Connected:
         m_failed = false;
+        m_connectionBar->clearMarks();
         m_connectionBar->setStatus(Status::Connected, tr("Connected"));
         break;
     case QPaho::Client::State::Connecting:
@@ -293,6 +295,34 @@ void MainWindow::setFilterText(const QString &text)
 QString MainWindow::statusMessage() const
 {
     return m_message->text();
+}
+
+QImage MainWindow::screenshot()
+{
+    QImage image = grab().toImage();
+    const auto place = [this](QWidget *widget, QRect rect) {
+        rect.translate(widget->mapTo(this, QPoint(0, 0)));
+        return QStringLiteral("%1,%2,%3,%4")
+            .arg(rect.x())
+            .arg(rect.y())
+            .arg(rect.width())
+            .arg(rect.height());
+    };
+    StatusIndicator *lamp = m_connectionBar->statusIndicator();
+    image.setText(QStringLiteral("statusIndicator"), place(lamp, lamp->rect()));
+    const QModelIndex current = m_tree->currentIndex();
+    if (current.isValid()) {
+        QWidget *viewport = m_tree->viewport();
+        image.setText(
+            QStringLiteral("selectedTopic"), current.data(TopicTreeModel::TopicRole).toString());
+        image.setText(QStringLiteral("selectedTopicRect"),
+            place(viewport,
+                m_tree->visualRect(current.siblingAtColumn(TopicTreeModel::TopicColumn))));
+        image.setText(QStringLiteral("selectedValueRect"),
+            place(viewport,
+                m_tree->visualRect(current.siblingAtColumn(TopicTreeModel::ValueColumn))));
+    }
+    return image;
 }
 
 void MainWindow::showError(const QString &text)

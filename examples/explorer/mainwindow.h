@@ -38,6 +38,13 @@ public:
     void setFilterText(const QString &text);
     /*! The text in the status bar's message area. */
     QString statusMessage() const;
+    /*!
+        The window as an image, annotated with where things were drawn, as text entries a PNG
+        keeps (window coordinates "x,y,width,height"): "statusIndicator"; for the current topic
+        "selectedTopic", "selectedTopicRect" (the cell with its name) and "selectedValueRect"
+        (its value). The tests check pixels there; --screenshot saves this image.
+    */
+    QImage screenshot();
 
     QPaho::Client *client() { return &m_client; }
     TopicTreeModel *model() const { return m_model; }
