@@ -69,9 +69,9 @@ DetailsPane::DetailsPane(TopicTreeModel *model, QWidget *parent)
     layout->addWidget(m_title);
     layout->addWidget(m_meta);
     layout->addLayout(tools);
-    layout->addWidget(m_payload, 3);
+    layout->addWidget(m_payload, 2);
     layout->addWidget(m_sparkline);
-    layout->addWidget(m_history, 2);
+    layout->addWidget(m_history, 3);
 
     connect(m_format, &QComboBox::currentIndexChanged, this, [this] { refresh(true); });
     connect(m_model, &TopicTreeModel::updated, this, [this] { refresh(false); });

@@ -253,8 +253,8 @@ int TopicTreeModel::columnCount(const QModelIndex &) const
 
 QVariant TopicTreeModel::data(const QModelIndex &index, int role) const
 {
-    if (!checkIndex(index, CheckIndexOption::IndexIsValid))
-        return {};
+    if (!index.isValid())
+        return {}; // (no checkIndex(): data() runs for every painted cell, keep it cheap)
     const TopicNode *node = nodeOf(index);
     switch (role) {
     case Qt::DisplayRole:
