@@ -107,14 +107,19 @@ void TopicTreeModel::apply(const Pending &pending)
 {
     const QPaho::Message &message = pending.message;
     const QString topic = message.topic();
-    TopicNode *node = m_root.get();
-    ++node->totalCount;
-    for (const QStringView level : QStringView(topic).split(u'/')) {
-        node = childFor(node, level.toString());
-        ++node->totalCount;
-        if (node->inModel && !node->changed) {
-            node->changed = true;
-            m_changedNodes.append(node);
+    // Topics seen before are one hash lookup away; only new ones are split into levels.
+    TopicNode *node = m_nodesByTopic.value(topic);
+    if (!node) {
+        node = m_root.get();
+        for (const QStringView level : QStringView(topic).split(u'/'))
+            node = childFor(node, level.toString());
+        m_nodesByTopic.insert(topic, node);
+    }
+    for (TopicNode *level = node; level; level = level->parent) {
+        ++level->totalCount;
+        if (level->inModel && !level->changed && level != m_root.get()) {
+            level->changed = true;
+            m_changedNodes.append(level);
         }
     }
     if (!node->hasValue)
@@ -158,6 +163,7 @@ void TopicTreeModel::clear()
     m_pending.clear();
     m_grownParents.clear();
     m_changedNodes.clear();
+    m_nodesByTopic.clear();
     m_root = std::make_unique<TopicNode>();
     m_root->inModel = true;
     m_topicCount = 0;

@@ -5,6 +5,7 @@
 
 #include <QtCore/QAbstractItemModel>
 #include <QtCore/QDateTime>
+#include <QtCore/QHash>
 #include <QtCore/QList>
 #include <QtCore/QTimer>
 
@@ -125,4 +126,5 @@ private:
     // Filled during flush(): attached parents that got new children, and rows whose data changed.
     QList<TopicNode *> m_grownParents;
     QList<TopicNode *> m_changedNodes;
+    QHash<QString, TopicNode *> m_nodesByTopic; // every topic that received a message
 };
