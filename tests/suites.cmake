@@ -68,3 +68,17 @@ if(TARGET qpaho-pub AND TARGET qpaho-sub)
         endif()
     endforeach()
 endif()
+endif()
+# qpaho-explorer (examples/explorer, Qt Widgets): the suites link its library, and
+# tst_explorerxvfb runs the program itself under xvfb-run.
+find_package(Qt6 QUIET COMPONENTS Widgets)
+if(QPAHO_BUILD_EXAMPLES AND Qt6Widgets_FOUND)
+    qpaho_add_test(tst_explorermodel LABELS gui unit TIMEOUT 120 LINK qpaho_explorer_lib)
+    qpaho_add_test(tst_explorerwindow LABELS gui broker TIMEOUT 180 LINK qpaho_explorer_lib)
+    qpaho_add_test(tst_explorerxvfb LABELS gui broker TIMEOUT 180 LINK qpaho_explorer_lib)
+    if(TARGET tst_explorerxvfb)
+        target_compile_definitions(tst_explorerxvfb PRIVATE
+            QPAHO_EXPLORER_BINARY="$<TARGET_FILE:qpaho-explorer>")
+        add_dependencies(tst_explorerxvfb qpaho-explorer)
+    endif()
+endif()
