@@ -91,10 +91,19 @@ void SubscriptionPrivate::follow(const QFuture<SubscribeResult> &future)
     const quint64 thisAttempt = ++attempt;
     pending = future;
     setState(Subscription::State::Pending);
-    // The continuation may run at once (a future that finished already, or inside the
-    // Client's completion): it only updates this object.
-    pending.then(q, [this, thisAttempt](const SubscribeResult &result) {
-        onSubscribeFinished(thisAttempt, result);
+    whenFinished(thisAttempt);
+}
+
+void SubscriptionPrivate::whenFinished(quint64 thisAttempt)
+{
+    // The Client is the context, not this object: the Client finishes every future before it
+    // dies, while this object may be deleted first (unsubscribe()), and Qt 6.4 asserts on a
+    // continuation whose context is gone. The continuation may run at once (a future that
+    // finished already, or inside the Client's completion): it only updates this object.
+    QPointer<Subscription> self(q_ptr);
+    pending.then(client, [self, thisAttempt](const SubscribeResult &result) {
+        if (self)
+            get(self)->onSubscribeFinished(thisAttempt, result);
     });
 }
 
@@ -113,9 +122,7 @@ void SubscriptionPrivate::followRestore(const QFuture<SubscribeResult> &future)
                 Q_EMIT q_ptr->stateChanged(state);
         },
         Qt::QueuedConnection);
-    pending.then(q, [this, thisAttempt](const SubscribeResult &result) {
-        onSubscribeFinished(thisAttempt, result);
-    });
+    whenFinished(thisAttempt);
 }
 
 void SubscriptionPrivate::onSubscribeFinished(quint64 forAttempt, const SubscribeResult &result)

@@ -58,6 +58,7 @@ public:
 
     void subscribeNow();
     void follow(const QFuture<SubscribeResult> &future);
+    void whenFinished(quint64 thisAttempt);
     void onSubscribeFinished(quint64 forAttempt, const SubscribeResult &result);
     void onClientConnected(const ConnectResult &result);
     void onClientStateChanged(Client::State clientState);

@@ -4,6 +4,7 @@
 #include <QPaho/Client>
 #include <QPaho/ConnectOptions>
 
+#include <QtCore/QPointer>
 #include <QtQml/QJSEngine>
 
 namespace QPaho {
@@ -106,30 +107,37 @@ void QmlClient::connectToHost()
     options.setCleanSession(m_cleanSession);
     options.setKeepAliveInterval(m_keepAlive);
     options.setAutomaticReconnect(m_autoReconnect);
-    m_client->connectToHost(options).then(this, [this](const ConnectResult &result) {
-        if (!result.isOk() && result.error() != Error::ClientDestroyed)
-            reportError(result.errorString());
-    });
+    reportFailureOf(m_client->connectToHost(options));
 }
 
 void QmlClient::disconnectFromHost()
 {
-    m_client->disconnectFromHost().then(this, [this](const Result &result) {
-        if (!result.isOk() && result.error() != Error::ClientDestroyed)
-            reportError(result.errorString());
+    reportFailureOf(m_client->disconnectFromHost());
+}
+
+// Continuations use the Client as their context: it finishes every future before it dies, even
+// while this object is being destroyed (Qt 6.4 asserts on a continuation whose context is gone).
+template<typename R>
+void QmlClient::reportFailureOf(QFuture<R> future)
+{
+    QPointer<QmlClient> self(this);
+    future.then(m_client, [self](const R &result) {
+        if (self && !result.isOk() && result.error() != Error::ClientDestroyed)
+            self->reportError(result.errorString());
     });
 }
 
 void QmlClient::publish(
     const QString &topic, const QString &payload, int qos, bool retain, const QJSValue &callback)
 {
+    QPointer<QmlClient> self(this);
     m_client->publish(topic, payload.toUtf8(), qos, retain)
-        .then(this, [this, callback](const PublishResult &result) {
-            if (result.error() == Error::ClientDestroyed)
+        .then(m_client, [self, callback](const PublishResult &result) {
+            if (!self || result.error() == Error::ClientDestroyed)
                 return;
             if (!result.isOk())
-                reportError(result.errorString());
-            QJSEngine *engine = qjsEngine(this);
+                self->reportError(result.errorString());
+            QJSEngine *engine = qjsEngine(self);
             if (!callback.isCallable() || !engine)
                 return;
             QJSValue outcome = engine->newObject();

@@ -2,6 +2,7 @@
 #ifndef QPAHO_QMLCLIENT_H
 #define QPAHO_QMLCLIENT_H
 
+#include <QtCore/QFuture>
 #include <QtCore/QObject>
 #include <QtCore/QString>
 #include <QtQml/QJSValue>
@@ -138,6 +139,8 @@ Q_SIGNALS:
 
 private:
     void reportError(const QString &text);
+    template<typename R>
+    void reportFailureOf(QFuture<R> future);
     void clearError();
 
     Client *m_client;
