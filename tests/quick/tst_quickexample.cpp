@@ -11,6 +11,8 @@
 #include <QtQuick/QQuickWindow>
 #include <QtTest/QTest>
 
+#include <memory>
+
 using namespace QPahoTest;
 
 namespace {
@@ -45,14 +47,28 @@ class TstQuickExample : public QObject
 
 private Q_SLOTS:
     void subscriptionExampleShowsMessages();
+    void cleanup();
+
+private:
+    std::unique_ptr<QQmlApplicationEngine> m_engine;
 };
+
+// The window's scene graph releases its textures through deferred deletes: run them, so that
+// LeakSanitizer sees a clean teardown.
+void TstQuickExample::cleanup()
+{
+    m_engine.reset();
+    QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
+    QCoreApplication::processEvents();
+}
 
 void TstQuickExample::subscriptionExampleShowsMessages()
 {
     Mosquitto broker({ .persistence = false });
     QVERIFY2(broker.start(), qPrintable(broker.lastError()));
 
-    QQmlApplicationEngine engine;
+    m_engine = std::make_unique<QQmlApplicationEngine>();
+    QQmlApplicationEngine &engine = *m_engine;
     engine.addImportPath(QStringLiteral(QPAHO_BUILD_QML_DIR));
     engine.load(QUrl::fromLocalFile(QStringLiteral(QPAHO_EXAMPLE_QML)));
     QCOMPARE(engine.rootObjects().size(), 1);
