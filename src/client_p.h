@@ -7,12 +7,14 @@
 #define QPAHO_CLIENT_P_H
 
 #include <QPaho/client.h>
+#include <QPaho/subscription.h>
 
 #include "bridge_p.h"
 #include "nodelay_p.h"
 #include "resendloopguard_p.h"
 
 #include <QtCore/QElapsedTimer>
+#include <QtCore/QHash>
 #include <QtCore/QPointer>
 #include <QtCore/QPromise>
 #include <QtCore/QSet>
@@ -94,6 +96,9 @@ public:
     int reconnectCount = 0;
     int inFlightCount = 0; // requests handed to paho and not finished
     qint64 inFlightBytes = 0;
+    // Client::subscription(): one object per filter (subscription.cpp). restoreSubscriptions()
+    // hands each one the SUBSCRIBE it re-sends for that filter, so none is sent twice.
+    QHash<QString, QPointer<Subscription>> subscriptionObjects;
 
 protected:
     void customEvent(QEvent *event) override;

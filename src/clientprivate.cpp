@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
 #include "client_p.h"
+#include "subscription_p.h"
 
 #include "allocatortuning_p.h"
 #include "handlereaper_p.h"
@@ -857,16 +858,30 @@ void ClientPrivate::restoreSubscriptions()
         return;
     qCInfo(lcClient) << "session not present: restoring" << m_subscriptions.size()
                      << "subscriptions";
+    std::vector<std::pair<QPointer<Subscription>, QFuture<SubscribeResult>>> followers;
     for (const auto &sub : std::as_const(m_subscriptions)) {
         Request request;
         request.kind = RequestKind::Subscribe;
         request.subscriptions = { sub };
         request.filters = { sub.first };
+        // A Subscription object for this filter follows this SUBSCRIBE instead of sending
+        // its own (subscription.cpp).
+        if (Subscription *object = subscriptionObjects.value(sub.first)) {
+            QPromise<SubscribeResult> promise;
+            promise.start();
+            followers.emplace_back(object, promise.future());
+            request.promise.emplace(std::in_place_type<QPromise<SubscribeResult>>,
+                std::move(promise));
+        }
         const quint64 id = m_nextId++;
         m_requests.emplace(id, std::move(request));
         // In front of what the user queued meanwhile: subscriptions come first.
         m_requests[id].queued = true;
         m_outbound.push_front(id);
+    }
+    for (const auto &[object, future] : followers) {
+        if (object)
+            SubscriptionPrivate::get(object)->followRestore(future);
     }
 }
 

@@ -68,7 +68,6 @@ if(TARGET qpaho-pub AND TARGET qpaho-sub)
         endif()
     endforeach()
 endif()
-endif()
 # qpaho-explorer (examples/explorer, Qt Widgets): the suites link its library, and
 # tst_explorerxvfb runs the program itself under xvfb-run.
 find_package(Qt6 QUIET COMPONENTS Widgets)
@@ -82,3 +81,4 @@ if(QPAHO_BUILD_EXAMPLES AND Qt6Widgets_FOUND)
         add_dependencies(tst_explorerxvfb qpaho-explorer)
     endif()
 endif()
+qpaho_add_test(tst_subscription LABELS broker TIMEOUT 180)

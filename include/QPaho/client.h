@@ -21,6 +21,8 @@
 namespace QPaho {
 
 class ClientPrivate;
+class Subscription;
+class SubscriptionPrivate;
 
 /*!
     \class QPaho::Client
@@ -180,6 +182,21 @@ public:
     QFuture<SubscribeResult> subscribe(
         const QList<QPair<QString, SubscribeOptions>> &subscriptions);
     /*!
+        The Client's Subscription object for \a filter: a \e desired subscription, kept
+        subscribed whenever the client is connected (queued while connecting, restored after
+        a reconnect without a session), whose messages arrive by Subscription::messageReceived().
+
+        The Client keeps one object per filter and returns the same one for the same filter
+        (\a options count only when the object is made); it owns them and deletes each one
+        later after Subscription::unsubscribe(), after which this returns a new object.
+        A bad filter gives an object in state Subscription::State::Error that sends nothing.
+        Mixing subscription() and subscribe()/unsubscribe() for the same filter is allowed
+        but the object does not see what those calls do.
+        \sa QPaho::Subscription
+    */
+    Subscription *subscription(
+        const QString &filter, const SubscribeOptions &options = SubscribeOptions());
+    /*!
         Unsubscribes from \a filter. The result can be viewed as a SubscribeResult for the
         MQTT 5 UNSUBACK reason codes.
     */
@@ -298,6 +315,7 @@ private:
     HandlerId addMessageHandlerImpl(const QString &filter, const QObject *context,
         std::function<void(const Message &)> handler);
 
+    friend class SubscriptionPrivate;
     Q_DECLARE_PRIVATE(Client)
     std::unique_ptr<ClientPrivate> d_ptr;
 };
