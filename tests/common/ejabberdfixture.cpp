@@ -77,6 +77,13 @@ QByteArray yamlList(const QStringList &filters)
     return out;
 }
 
+// Whether a start failed because another process took a port between the choice and the bind
+// (then starting again with new ports helps).
+bool portWasTaken(const QString &error)
+{
+    return error.contains(u"could not listen"_s) || error.contains(u"epmd did not come up"_s);
+}
+
 } // namespace
 
 Ejabberd::Ejabberd(const EjabberdOptions &options)
@@ -494,10 +501,7 @@ bool Ejabberd::start()
             return false;
         }
         stop();
-        // Another process may have taken a port between the choice and the bind: retry.
-        const bool portTaken = m_lastError.contains(u"could not listen"_s)
-            || m_lastError.contains(u"epmd did not come up"_s);
-        if (!portTaken || attempt >= 2)
+        if (!portWasTaken(m_lastError) || attempt >= 2)
             return false;
         m_port = 0;
     }
@@ -635,10 +639,7 @@ bool EjabberdCluster::start()
         if (startOnce())
             return true;
         stop();
-        // Another process may have taken a port between the choice and the bind: retry.
-        const bool portTaken = m_lastError.contains(u"could not listen"_s)
-            || m_lastError.contains(u"epmd did not come up"_s);
-        if (!portTaken || attempt >= 2)
+        if (!portWasTaken(m_lastError) || attempt >= 2)
             return false;
     }
 }
