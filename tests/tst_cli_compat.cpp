@@ -244,6 +244,10 @@ void TestCliCompat::subscribe_data()
     row("json parsed", argv({ "-t", "r/#", "-C", "6", "-F", "%J" }));
     row("json pretty", argv({ "-t", "r/#", "-C", "6", "-F", "%J", "--pretty", "-V", "5" }));
     row("json pretty escaped", argv({ "-t", "r/#", "-C", "6", "-F", "%j", "--pretty" }));
+    row("subscription identifier",
+        argv({ "-t", "r/p", "-C", "1", "-V", "5", "-D", "subscribe", "subscription-identifier", "5",
+            "-F", "%S|%3S|%j" }));
+    row("overlapping v5", argv({ "-t", "r/a", "-t", "r/#", "-C", "7", "-V", "5", "-F", "%t %S" }));
     row("filter out", argv({ "-t", "r/#", "-C", "4", "-T", "r/b", "-T", "r/+/deep", "-v" }));
     row("several topics", argv({ "-t", "r/a", "-t", "r/j", "-C", "2", "-v" }));
     row("exit after suback", argv({ "-t", "nothing/here", "-E" }));
