@@ -90,8 +90,9 @@ void TestCliCompat::initBrokers()
         return r.exitCode == 0;
     };
     QVERIFY(retain(argv({ "-t", "r/a", "-m", "hello", "-q", "1" })));
+    static const char binaryPayload[] = "\x01 \"quoted\" \\ \x7f \xc3\xa9\tnul\0after";
     QVERIFY(retain(argv({ "-t", "r/b", "-s", "-q", "2" }),
-        QByteArray("\x01 \"quoted\" \\ \x7f \xc3\xa9\tnul\0after", 31)));
+        QByteArray(binaryPayload, sizeof binaryPayload - 1)));
     QVERIFY(retain(argv({ "-t", "r/j", "-m",
         R"({"k": [1, 2.5, -0, 1e300, 0.1, 12345678901, "\u00e9\ud83d\ude00\n"], "o": {}, "a": [], "n": null, "t": true, "f": false})" })));
     QVERIFY(retain(argv({ "-t", "r/p", "-m", "props", "-V", "5", "-D", "publish", "content-type",
@@ -172,6 +173,10 @@ void TestCliCompat::publish_data()
         argv({ "-t", "a", "-m", "x", "-D", "publish", "subscription-identifier", "3" }));
     row("property range",
         argv({ "-t", "a", "-m", "x", "-D", "connect", "receive-maximum", "70000" }));
+    row("property duplicate",
+        argv({ "-t", "a", "-m", "x", "-D", "publish", "content-type", "a", "-D", "publish",
+            "content-type", "b" }));
+    row("topic alias", argv({ "-t", "a", "-m", "x", "-D", "publish", "topic-alias", "3" }));
     row("expiry not a number", argv({ "-t", "a", "-m", "x", "-V", "5", "-x", "abc" }));
     row("expiry range", argv({ "-t", "a", "-m", "x", "-V", "5", "-x", "5000000000" }));
     row("infinite expiry without id", argv({ "-t", "a", "-m", "x", "-V", "5", "-x", "-1" }));
@@ -239,6 +244,10 @@ void TestCliCompat::subscribe_data()
     row("json parsed", argv({ "-t", "r/#", "-C", "6", "-F", "%J" }));
     row("json pretty", argv({ "-t", "r/#", "-C", "6", "-F", "%J", "--pretty", "-V", "5" }));
     row("json pretty escaped", argv({ "-t", "r/#", "-C", "6", "-F", "%j", "--pretty" }));
+    row("subscription identifier",
+        argv({ "-t", "r/p", "-C", "1", "-V", "5", "-D", "subscribe", "subscription-identifier", "5",
+            "-F", "%S|%3S|%j" }));
+    row("overlapping v5", argv({ "-t", "r/a", "-t", "r/#", "-C", "7", "-V", "5", "-F", "%t %S" }));
     row("filter out", argv({ "-t", "r/#", "-C", "4", "-T", "r/b", "-T", "r/+/deep", "-v" }));
     row("several topics", argv({ "-t", "r/a", "-t", "r/j", "-C", "2", "-v" }));
     row("exit after suback", argv({ "-t", "nothing/here", "-E" }));

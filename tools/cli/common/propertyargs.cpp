@@ -235,7 +235,6 @@ const char *checkList(const QPaho::Properties &properties)
         seen.append(id);
         const quint32 value = properties.value(id).toUInt();
         switch (id) {
-        case Id::PayloadFormatIndicator:
         case Id::RequestProblemInformation:
         case Id::RequestResponseInformation:
             if (value > 1)
