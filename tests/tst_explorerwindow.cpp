@@ -114,7 +114,7 @@ void TstExplorerWindow::connectShowsRetainedValuesAndCountsAddUp()
     const QString kitchen = prefix + QStringLiteral("/home/kitchen/temperature");
 
     // Retained values appear, flagged as retained.
-    QTRY_COMPARE_WITH_TIMEOUT(model->topicCount(), 6, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(model->topicCount(), 6, 10000);
     const QModelIndex kitchenIndex = model->indexForTopic(kitchen);
     QCOMPARE(kitchenIndex.data(TopicTreeModel::PayloadRole).toByteArray(), QByteArray("21.5"));
     QVERIFY(kitchenIndex.data(TopicTreeModel::RetainedRole).toBool());
@@ -131,7 +131,7 @@ void TstExplorerWindow::connectShowsRetainedValuesAndCountsAddUp()
         live << QPaho::Message(prefix + QStringLiteral("/alarm"), "armed", 1, false);
     }
     QVERIFY(publishAll(live));
-    QTRY_COMPARE_WITH_TIMEOUT(model->totalMessages(), quint64(36), 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(model->totalMessages(), quint64(36), 10000);
     QCOMPARE(model->topicCount(), 7);
     QCOMPARE(model->indexForTopic(kitchen).data(TopicTreeModel::OwnCountRole).toULongLong(), 11u);
     QVERIFY(!model->indexForTopic(kitchen).data(TopicTreeModel::RetainedRole).toBool());
@@ -188,7 +188,7 @@ void TstExplorerWindow::filterNarrowsTheTree()
     QVERIFY(publishAll({ QPaho::Message(prefix + QStringLiteral("/home/kitchen/light"), "on"),
         QPaho::Message(prefix + QStringLiteral("/home/garage/light"), "off") }));
     TopicTreeModel *model = window->model();
-    QTRY_COMPARE_WITH_TIMEOUT(model->topicCount(), 3, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(model->topicCount(), 3, 10000);
     const auto shown = [&](const QString &suffix) {
         return window->proxyModel()->mapFromSource(model->indexForTopic(prefix + suffix)).isValid();
     };
@@ -232,10 +232,10 @@ void TstExplorerWindow::publishReachesMosquittoSub()
 
     QVERIFY2(sub.waitForLines(1), sub.errorOutput().constData());
     QCOMPARE(sub.lines().first(), prefix + QStringLiteral("/out/greeting hello from the explorer"));
-    QTRY_VERIFY_WITH_TIMEOUT(window->statusMessage().startsWith(QLatin1String("Published")), 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(window->statusMessage().startsWith(QLatin1String("Published")), 10000);
     // The window is subscribed to prefix/#, so its own message shows in the tree.
     QTRY_VERIFY_WITH_TIMEOUT(
-        window->model()->indexForTopic(prefix + QStringLiteral("/out/greeting")).isValid(), 5000);
+        window->model()->indexForTopic(prefix + QStringLiteral("/out/greeting")).isValid(), 10000);
 }
 
 void TstExplorerWindow::wildcardTopicIsShownAndNothingSent()
@@ -273,12 +273,12 @@ void TstExplorerWindow::clearRetainedDeletesTheRetainedMessage()
     QVERIFY(publishAll({ QPaho::Message(topic, "stale", 1, true) }));
     auto window = openWindow(prefix);
     QVERIFY(window);
-    QTRY_VERIFY_WITH_TIMEOUT(window->model()->indexForTopic(topic).isValid(), 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(window->model()->indexForTopic(topic).isValid(), 10000);
     QVERIFY(window->selectTopic(topic));
     auto *clear = window->findChild<QPushButton *>(QStringLiteral("clearRetained"));
     QVERIFY(clear && clear->isEnabled());
     QTest::mouseClick(clear, Qt::LeftButton);
-    QTRY_VERIFY_WITH_TIMEOUT(window->statusMessage().startsWith(QLatin1String("Cleared")), 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(window->statusMessage().startsWith(QLatin1String("Cleared")), 10000);
 
     // A new subscriber gets no retained message: the first thing it sees is a later marker.
     MosquittoSub sub(m_broker.port(), topic);
@@ -336,9 +336,9 @@ void TstExplorerWindow::unreachableBrokerIsShown()
         window.statusMessage().startsWith(QLatin1String("Error: Connect failed")), 10000);
     QVERIFY(isMarkedInvalid(window.connectionBar()->field(Field::Url)));
     // No retrying behind the user's back: the client ends disconnected, the lamp red.
-    QTRY_COMPARE_WITH_TIMEOUT(window.client()->state(), QPaho::Client::State::Disconnected, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(window.client()->state(), QPaho::Client::State::Disconnected, 10000);
     QTRY_COMPARE_WITH_TIMEOUT(
-        window.connectionBar()->statusIndicator()->status(), Status::Error, 5000);
+        window.connectionBar()->statusIndicator()->status(), Status::Error, 10000);
     const QString lamp
         = ExplorerPixels::checkLamp(window.screenshot(), StatusIndicator::colorFor(Status::Error));
     QVERIFY2(lamp.isEmpty(), qPrintable(lamp));
@@ -364,7 +364,7 @@ void TstExplorerWindow::refusedCredentialsAreShown()
         QVERIFY(isMarkedInvalid(bar->field(Field::Password)));
         QVERIFY(!isMarkedInvalid(bar->field(Field::Url)));
         QTRY_COMPARE_WITH_TIMEOUT(
-            window.client()->state(), QPaho::Client::State::Disconnected, 5000);
+            window.client()->state(), QPaho::Client::State::Disconnected, 10000);
         const QString lamp = ExplorerPixels::checkLamp(
             window.screenshot(), StatusIndicator::colorFor(Status::Error));
         QVERIFY2(lamp.isEmpty(), qPrintable(lamp));

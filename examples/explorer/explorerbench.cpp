@@ -145,8 +145,8 @@ int main(int argc, char *argv[])
         return 2;
     }
     const int wantedRate = parser.value(rate).toInt();
-    const int seconds_ = parser.value(seconds).toInt();
-    if (wantedRate <= 0 || seconds_ <= 0 || parser.value(topics).toInt() <= 0) {
+    const int runSeconds = parser.value(seconds).toInt();
+    if (wantedRate <= 0 || runSeconds <= 0 || parser.value(topics).toInt() <= 0) {
         std::fprintf(stderr, "Error: --rate, --topics and --seconds must be positive\n");
         return 2;
     }
@@ -159,7 +159,7 @@ int main(int argc, char *argv[])
     window.connectToBroker();
 
     QThread thread;
-    Publisher publisher(parser.value(url), wantedRate, parser.value(topics).toInt(), seconds_);
+    Publisher publisher(parser.value(url), wantedRate, parser.value(topics).toInt(), runSeconds);
     publisher.moveToThread(&thread);
     thread.start();
     QMetaObject::invokeMethod(&publisher, [&] { publisher.start(); });
@@ -230,7 +230,7 @@ int main(int argc, char *argv[])
             std::printf("rate %d msg/s over %s topics, %d s: published %.0f msg/s, applied %.0f "
                         "msg/s while publishing, %lld of %lld in the tree %.0f ms after the "
                         "end, %d topics\n",
-                wantedRate, qPrintable(parser.value(topics)), seconds_,
+                wantedRate, qPrintable(parser.value(topics)), runSeconds,
                 double(publisher.sent) / runS, double(appliedWhenStopped) / runS,
                 static_cast<long long>(applied), static_cast<long long>(qint64(publisher.sent)),
                 drainMs, window.model()->topicCount());
@@ -254,7 +254,7 @@ int main(int argc, char *argv[])
         }
     });
     driver->start(20);
-    QTimer::singleShot(qint64(seconds_) * 1000 + 20000, &window, [&] {
+    QTimer::singleShot(qint64(runSeconds) * 1000 + 20000, &window, [&] {
         std::fprintf(stderr, "Error: no result in time (connected? %s)\n",
             qPrintable(window.statusMessage()));
         QCoreApplication::exit(1);
