@@ -22,7 +22,7 @@ class SubscriptionPrivate;
     \class QPaho::Subscription
     \brief A desired subscription to one topic filter, kept by its Client.
 
-    Header: \c{<QPaho/Subscription>}, CMake target \c{QPaho::QPaho}.
+    Header: `<QPaho/Subscription>`, CMake: `find_package(QPaho)`, `QPaho::QPaho`.
 
     Get one with Client::subscription(); the Client owns it and returns the same object for
     the same filter until unsubscribe() ends it. The object stands for what the application
