@@ -35,13 +35,13 @@
     \namespace QPaho::Coro
     \brief Coroutine helpers for QPaho, built on QCoro (C++20).
 
-    Header: \c{#include <QPaho/Coro>}, CMake: \c{find_package(QPaho COMPONENTS Coro)} and
-    \c{target_link_libraries(app PRIVATE QPaho::Coro)} (header-only; brings QCoro6::Core and
+    Header: `#include <QPaho/Coro>`, CMake: `find_package(QPaho COMPONENTS Coro)` and
+    `target_link_libraries(app PRIVATE QPaho::Coro)` (header-only; brings QCoro6::Core and
     C++20 along).
 
     Every QPaho future can be awaited as it is, with QCoro's QFuture support (this header
-    includes \c{<QCoroFuture>}):
-    \c{const QPaho::ConnectResult r = co_await client.connectToHost(uri);}. QPaho futures are
+    includes `<QCoroFuture>`):
+    `const QPaho::ConnectResult r = co_await client.connectToHost(uri);`. QPaho futures are
     never canceled and never exceptional, so \c co_await always resumes with a result, also
     when the Client is destroyed meanwhile (Error::ClientDestroyed). This namespace adds what
     a future cannot express: a stream of received messages (messages()) and waiting for one
@@ -54,7 +54,7 @@ namespace QPaho::Coro {
 
 namespace Internal {
 
-/*! The logging category of QPaho::Coro, \c{qpaho.coro}. */
+/*! The logging category of QPaho::Coro, `qpaho.coro`. */
 inline const QLoggingCategory &lcCoro()
 {
     static const QLoggingCategory category("qpaho.coro");
@@ -302,7 +302,7 @@ inline QCoro::Task<std::optional<Message>> firstMessage(
 
     The buffer holds at most \a capacity messages. When the consumer lags and the buffer is
     full, the oldest message is dropped for each new one; the first drop logs a warning and
-    the end of the stream logs how many were dropped (category \c{qpaho.coro}).
+    the end of the stream logs how many were dropped (category `qpaho.coro`).
 
     The stream ends (the loop finishes) when the Client is destroyed, after the messages
     already buffered. An invalid \a filter, a \a capacity below 1, or a call from another
