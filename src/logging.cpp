@@ -33,18 +33,23 @@ void forwardTrace(MQTTASYNC_TRACE_LEVELS level, char *message)
 
 void installPahoTrace()
 {
-    static std::once_flag once;
-    std::call_once(once, [] {
-        // paho formats every trace line it emits: ask only for what the category shows,
-        // so a quiet category costs nothing per packet.
-        MQTTASYNC_TRACE_LEVELS level = MQTTASYNC_TRACE_ERROR;
-        if (lcPaho().isDebugEnabled())
-            level = MQTTASYNC_TRACE_MAXIMUM;
-        else if (lcPaho().isInfoEnabled())
-            level = MQTTASYNC_TRACE_PROTOCOL;
-        MQTTAsync_setTraceLevel(level);
+    // paho's trace callback and level are process-wide (a static in paho's Log.c) and carry
+    // no client: QPaho sets them only while "qpaho.paho" shows info or debug messages, and
+    // otherwise leaves them alone (or takes its forwarder out again when the rules changed).
+    // paho formats every trace line it emits: ask only for what the category shows, so a
+    // quiet category costs nothing per packet. Checked whenever a handle is created.
+    static std::mutex mutex;
+    static bool installed = false;
+    const std::lock_guard lock(mutex);
+    if (lcPaho().isDebugEnabled() || lcPaho().isInfoEnabled()) {
+        MQTTAsync_setTraceLevel(
+            lcPaho().isDebugEnabled() ? MQTTASYNC_TRACE_MAXIMUM : MQTTASYNC_TRACE_PROTOCOL);
         MQTTAsync_setTraceCallback(&forwardTrace);
-    });
+        installed = true;
+    } else if (installed) {
+        MQTTAsync_setTraceCallback(nullptr);
+        installed = false;
+    }
 }
 
 } // namespace QPaho::Internal

@@ -14,8 +14,9 @@ Q_DECLARE_LOGGING_CATEGORY(lcClient) // "qpaho.client": connection events, reque
 Q_DECLARE_LOGGING_CATEGORY(lcPaho) // "qpaho.paho": paho.mqtt.c's own trace
 
 /*!
-    Installs the process-wide paho trace forwarder once (paho's trace callback is
-    global and carries no client). Must run after the first MQTTAsync_create.
+    Installs paho's process-wide trace forwarder while "qpaho.paho" has info or debug
+    enabled, and takes it out again when it no longer has; otherwise paho's trace hooks are
+    left alone. Called after each MQTTAsync_create (paho traces nothing before the first).
 */
 void installPahoTrace();
 

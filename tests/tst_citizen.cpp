@@ -12,6 +12,7 @@
 
 #include <QtCore/QDir>
 #include <QtCore/QFile>
+#include <QtCore/QLoggingCategory>
 #include <QtCore/QRegularExpression>
 #include <QtCore/QThread>
 #include <QtTest/QSignalSpy>
@@ -21,6 +22,8 @@ using namespace QPahoTest;
 using QPaho::Client;
 using QPaho::Error;
 using QPaho::Internal::HandleReaper;
+
+#include <atomic>
 
 namespace {
 
@@ -37,6 +40,26 @@ int threadsNamed(const QByteArray &name)
             ++count;
     }
     return count;
+}
+
+std::atomic<int> g_appTraceLines { 0 };
+
+void appTrace(MQTTASYNC_TRACE_LEVELS, char *)
+{
+    g_appTraceLines.fetch_add(1);
+}
+
+std::atomic<int> g_pahoCategoryMessages { 0 };
+QtMessageHandler g_previousHandler = nullptr;
+
+void countPahoCategory(QtMsgType type, const QMessageLogContext &context, const QString &text)
+{
+    if (context.category && qstrcmp(context.category, "qpaho.paho") == 0) {
+        g_pahoCategoryMessages.fetch_add(1);
+        return; // thousands of lines: counted, not printed
+    }
+    if (g_previousHandler)
+        g_previousHandler(type, context, text);
 }
 
 int reaperThreads()
@@ -69,6 +92,10 @@ private Q_SLOTS:
     void initTestCase();
     void init();
 
+    // First: paho's trace hooks are process-wide, and QPaho used to set them at the first handle.
+    void pahoTraceLeftAloneByDefault();
+    void pahoTraceForwardedOnlyWhileCategoryIsOn();
+
     void destroyLeavesPahoWorkToTheReaper();
     void reconnectDoesNotWaitForTheOldHandle();
     void reaperThreadEndsWithItsWork();
@@ -92,6 +119,51 @@ void TstCitizen::init()
     // Every test starts with the handles of the previous one destroyed.
     HandleReaper::waitForIdle();
     QTRY_COMPARE_WITH_TIMEOUT(pahoThreads(), 0, kTimeoutMs);
+}
+
+void TstCitizen::pahoTraceLeftAloneByDefault()
+{
+    // With "qpaho.paho" at its default (warnings), QPaho does not touch paho's process-wide
+    // trace callback: the application's own stays installed and keeps getting paho's lines.
+    if (qEnvironmentVariableIsSet("QT_LOGGING_RULES"))
+        QSKIP("QT_LOGGING_RULES decides about qpaho.paho");
+    MQTTAsync_setTraceLevel(MQTTASYNC_TRACE_PROTOCOL);
+    MQTTAsync_setTraceCallback(&appTrace);
+    {
+        Client client;
+        QPAHO_VERIFY_OK(await(client.connectToHost(m_broker.tcpUri())));
+        const int before = g_appTraceLines.load();
+        QPAHO_VERIFY_OK(
+            await(client.publish(QStringLiteral("citizen/%1").arg(uniqueId()), "x", 1)));
+        QVERIFY2(g_appTraceLines.load() > before, "paho's trace callback was replaced");
+    }
+    MQTTAsync_setTraceCallback(nullptr);
+    MQTTAsync_setTraceLevel(MQTTASYNC_TRACE_ERROR);
+}
+
+void TstCitizen::pahoTraceForwardedOnlyWhileCategoryIsOn()
+{
+    // qpaho.paho.debug on: a new handle installs QPaho's forwarder, paho's lines arrive in the
+    // category. Off again: the next handle takes the forwarder out, nothing more arrives.
+    if (qEnvironmentVariableIsSet("QT_LOGGING_RULES"))
+        QSKIP("QT_LOGGING_RULES decides about qpaho.paho");
+    g_previousHandler = qInstallMessageHandler(&countPahoCategory);
+    QLoggingCategory::setFilterRules(QStringLiteral("qpaho.paho.debug=true"));
+    {
+        Client client;
+        QPAHO_VERIFY_OK(await(client.connectToHost(m_broker.tcpUri())));
+        QVERIFY(g_pahoCategoryMessages.load() > 0);
+    }
+    QLoggingCategory::setFilterRules(QString());
+    {
+        Client client;
+        QPAHO_VERIFY_OK(await(client.connectToHost(m_broker.tcpUri())));
+        const int before = g_pahoCategoryMessages.load();
+        QPAHO_VERIFY_OK(
+            await(client.publish(QStringLiteral("citizen/%1").arg(uniqueId()), "x", 1)));
+        QCOMPARE(g_pahoCategoryMessages.load(), before);
+    }
+    qInstallMessageHandler(g_previousHandler);
 }
 
 void TstCitizen::destroyLeavesPahoWorkToTheReaper()
