@@ -4,6 +4,7 @@
 #include "allocatortuning_p.h"
 #include "handlereaper_p.h"
 #include "logging_p.h"
+#include "nodelaytarget_p.h"
 #include "pahowaker_p.h"
 #include "properties_p.h"
 #include "result_p.h"
@@ -718,9 +719,18 @@ void ClientPrivate::handleConnectSuccess(const BridgeEvent &event)
     }
 
     if (options.tcpNoDelay()) {
-        const auto port = peerPortFromServerUri(serverUri);
-        const bool viaProxy = !options.httpProxy().isEmpty() || !options.httpsProxy().isEmpty();
-        m_noDelay.apply(viaProxy ? 0 : port.value_or(0));
+        // Only the socket connected to the broker's (or proxy's) address and port.
+        const auto target
+            = NoDelayTarget::forConnect(serverUri, options.httpProxy(), options.httpsProxy());
+        if (target) {
+            const QString uri = serverUri;
+            target->resolve(this, [this, uri](quint16 port, const QList<QHostAddress> &addresses) {
+                // At once for an address literal (still Connecting), else after the lookup.
+                if ((state == Client::State::Connecting || state == Client::State::Connected)
+                    && serverUri == uri)
+                    m_noDelay.apply(port, addresses);
+            });
+        }
     }
 
     const auto alive = m_alive;
