@@ -133,8 +133,12 @@ ClientPrivate::ClientPrivate(Client *q) : q_ptr(q)
     // longer starts it.
     connect(&m_statisticsTimer, &QTimer::timeout, q, &Client::statisticsChanged);
     connect(&m_reconnectTimer, &QTimer::timeout, this, [this] {
-        if (state == Client::State::Reconnecting)
+        if (state == Client::State::Reconnecting) {
+            qCDebug(lcReconnect) << "reconnecting to"
+                                 << options.serverUris().at(
+                                        m_uriIndex % int(options.serverUris().size()));
             startConnectAttempt();
+        }
     });
     connect(&m_timeoutTimer, &QTimer::timeout, this, &ClientPrivate::onTimeoutTimer);
     connect(&m_disconnectGuard, &QTimer::timeout, this, [this] {
@@ -709,6 +713,8 @@ void ClientPrivate::handleConnectSuccess(const BridgeEvent &event)
     d.clientId = clientId;
     const ConnectResult connectResult(result);
     lastConnect = connectResult;
+    qCDebug(lcClient) << "connected to" << d.serverUri << "as" << clientId
+                      << (event.sessionPresent ? "(session present)" : "(new session)");
     const bool wasReconnect = m_everConnected;
     m_everConnected = true;
     m_failedAttemptsInCycle = 0;
@@ -784,7 +790,7 @@ void ClientPrivate::handleConnectFailure(const BridgeEvent &event)
         result = Result(
             error, QStringLiteral("could not connect to %1: %2").arg(serverUri, text), event.code);
     }
-    qCInfo(lcClient) << "connect attempt failed:" << result.errorString();
+    qCDebug(lcClient) << "connect attempt failed:" << result.errorString();
 
     const auto alive = m_alive;
     if (m_connectRequestId) {
@@ -836,7 +842,9 @@ void ClientPrivate::scheduleReconnect()
         if (m_backoffStep == 1)
             delay = std::min(delay, options.minRetryInterval());
     }
-    qCDebug(lcClient) << "reconnecting in" << delay << "ms";
+    qCDebug(lcReconnect) << "next attempt in" << delay << "ms (attempt"
+                         << m_failedAttemptsInCycle + 1 << "of this round, backoff step"
+                         << m_backoffStep << ")";
     m_reconnectTimer.start(delay);
 }
 
@@ -876,6 +884,7 @@ void ClientPrivate::handleConnectionDown(const Result &reason, bool lostUnexpect
     if (state != Client::State::Connected)
         return;
     if (lostUnexpectedly) {
+        qCDebug(lcClient) << "connection lost:" << reason.errorString();
         Q_EMIT q_ptr->connectionLost(reason.errorString());
         if (!*alive)
             return;

@@ -12,6 +12,7 @@ namespace QPaho::Internal {
 
 Q_DECLARE_LOGGING_CATEGORY(lcClient) // "qpaho.client": connection events, requests
 Q_DECLARE_LOGGING_CATEGORY(lcPaho) // "qpaho.paho": paho.mqtt.c's own trace
+Q_DECLARE_LOGGING_CATEGORY(lcReconnect) // "qpaho.reconnect": automatic reconnect
 
 /*!
     Installs paho's process-wide trace forwarder while "qpaho.paho" has info or debug
