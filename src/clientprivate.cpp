@@ -517,6 +517,7 @@ bool ClientPrivate::ensureHandle()
 
 void ClientPrivate::destroyHandle()
 {
+    endConnectWakes();
     if (!m_handle)
         return;
     m_noDelay.reset();
@@ -690,12 +691,22 @@ bool ClientPrivate::startConnectAttempt()
     }
     // The new socket appears asynchronously in paho's send thread, and its completion is
     // only seen when paho's receive thread cycles: keep waking it while the connect runs.
-    PahoWaker::wakeFor(std::clamp(options.connectTimeout(), 1000, 5000));
+    if (!std::exchange(m_connectWaking, true))
+        PahoWaker::connectStarted(std::clamp(options.connectTimeout(), 1000, 5000));
+    else
+        PahoWaker::wakeFor(std::clamp(options.connectTimeout(), 1000, 5000));
     return true;
+}
+
+void ClientPrivate::endConnectWakes()
+{
+    if (std::exchange(m_connectWaking, false))
+        PahoWaker::connectFinished();
 }
 
 void ClientPrivate::handleConnectSuccess(const BridgeEvent &event)
 {
+    endConnectWakes();
     Result result;
     ResultData &d = ResultAccess::data(result);
     d.sessionPresent = event.sessionPresent;
@@ -764,6 +775,7 @@ void ClientPrivate::handleConnectSuccess(const BridgeEvent &event)
 
 void ClientPrivate::handleConnectFailure(const BridgeEvent &event)
 {
+    endConnectWakes();
     if (state != Client::State::Connecting && state != Client::State::Reconnecting)
         return; // a late or repeated failure of an attempt that no longer matters
     const bool v5 = isMqtt5();

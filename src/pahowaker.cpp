@@ -88,6 +88,8 @@ struct Shared
     std::atomic<MQTTAsync> kickTarget { nullptr };
 
     std::atomic<bool> loggedInactive { false };
+    std::atomic<int> connectsInProgress { 0 };
+    std::atomic<quint64> wakesSent { 0 };
 
     // Connections to the listener from outside this process, closed without a byte (tests).
     std::atomic<int> strangersRefused { 0 };
@@ -402,6 +404,7 @@ void serverMain(
                 if (!sendAll(p.fd, kPingresp, sizeof(kPingresp)))
                     closeFd(p.fd);
             }
+            s->wakesSent.fetch_add(1, std::memory_order_relaxed);
             peers.erase(
                 std::remove_if(peers.begin(), peers.end(), [](const Peer &p) { return p.fd < 0; }),
                 peers.end());
@@ -601,6 +604,24 @@ void PahoWaker::wakeFor(int durationMs)
         wake(); // at once, and the server starts its timer
 }
 
+void PahoWaker::connectStarted(int durationMs)
+{
+    shared().connectsInProgress.fetch_add(1, std::memory_order_acq_rel);
+    wakeFor(durationMs);
+}
+
+void PahoWaker::connectFinished()
+{
+    Shared &s = shared();
+    if (s.connectsInProgress.fetch_sub(1, std::memory_order_acq_rel) == 1)
+        s.wakeUntilNs.store(0, std::memory_order_release); // the server reads it at its next tick
+}
+
+quint64 PahoWaker::wakesSent()
+{
+    return shared().wakesSent.load(std::memory_order_relaxed);
+}
+
 void PahoWaker::kickSendThread()
 {
     Shared &s = shared();
@@ -638,6 +659,12 @@ void PahoWaker::acquire() { }
 void PahoWaker::release() { }
 void PahoWaker::wake() { }
 void PahoWaker::wakeFor(int) { }
+void PahoWaker::connectStarted(int) { }
+void PahoWaker::connectFinished() { }
+quint64 PahoWaker::wakesSent()
+{
+    return 0;
+}
 void PahoWaker::kickSendThread() { }
 bool PahoWaker::isActive()
 {

@@ -16,6 +16,7 @@
 #include <QtCore/QMutex>
 #include <QtCore/QRegularExpression>
 #include <QtCore/QThread>
+#include <QtCore/QTimer>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
 
@@ -82,6 +83,27 @@ void countPahoCategory(QtMsgType type, const QMessageLogContext &context, const 
         g_previousHandler(type, context, text);
 }
 
+// Voluntary context switches (wake-ups after a sleep) of this process' threads with that name.
+qint64 wakeUpsOfThreadsNamed(const QByteArray &name)
+{
+    qint64 total = 0;
+    const QStringList tasks
+        = QDir(QStringLiteral("/proc/self/task")).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
+    for (const QString &task : tasks) {
+        QFile comm(QStringLiteral("/proc/self/task/%1/comm").arg(task));
+        if (!comm.open(QIODevice::ReadOnly) || comm.readAll().trimmed() != name)
+            continue;
+        QFile status(QStringLiteral("/proc/self/task/%1/status").arg(task));
+        if (!status.open(QIODevice::ReadOnly))
+            continue;
+        for (const QByteArray &line : status.readAll().split('\n')) {
+            if (line.startsWith("voluntary_ctxt_switches:"))
+                total += line.mid(line.indexOf(':') + 1).trimmed().toLongLong();
+        }
+    }
+    return total;
+}
+
 int reaperThreads()
 {
     return threadsNamed(QByteArrayLiteral("qpaho-reaper"));
@@ -125,6 +147,7 @@ private Q_SLOTS:
     void connectWhileReconnectingReplacesTheAttempt();
     void errorOccurredForConnectionLoss();
     void debugCategoriesTellTheStory();
+    void idleClientSchedulesNothing();
 
 private:
     Mosquitto m_broker;
@@ -400,6 +423,34 @@ void TstCitizen::debugCategoriesTellTheStory()
     QVERIFY(has("qpaho.reconnect", "next attempt in"));
     QVERIFY(has("qpaho.reconnect", "reconnecting to"));
     QVERIFY(has("qpaho.client", "connect attempt failed"));
+}
+
+void TstCitizen::idleClientSchedulesNothing()
+{
+    // A connected client with nothing in flight: every QPaho timer is stopped, and the waker's
+    // thread sleeps (its 5 ms wake period of the connect ended at CONNACK; it used to run for
+    // the rest of the connect timeout, up to 5 s). What remains is paho's own 1 s poll and the
+    // keep-alive.
+    Client client;
+    QPaho::ConnectOptions options(m_broker.tcpUri());
+    options.setKeepAliveInterval(60);
+    QPAHO_VERIFY_OK(await(client.connectToHost(options)));
+    QPAHO_VERIFY_OK(await(client.publish(QStringLiteral("citizen/%1").arg(uniqueId()), "x", 1)));
+    const QList<QTimer *> timers = client.findChildren<QTimer *>();
+    QVERIFY(timers.size() >= 4);
+    const auto anyActive = [&timers] {
+        return std::any_of(
+            timers.cbegin(), timers.cend(), [](const QTimer *t) { return t->isActive(); });
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(!anyActive(), kTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        wakeUpsOfThreadsNamed(QByteArrayLiteral("qpaho-waker")) > 0, kTimeoutMs);
+
+    // An observation window, not a wait for an event: nothing of QPaho's may run in it.
+    const qint64 wakerBefore = wakeUpsOfThreadsNamed(QByteArrayLiteral("qpaho-waker"));
+    QTest::qWait(1000);
+    QVERIFY(!anyActive());
+    QCOMPARE(wakeUpsOfThreadsNamed(QByteArrayLiteral("qpaho-waker")), wakerBefore);
 }
 
 QTEST_GUILESS_MAIN(TstCitizen)
