@@ -21,6 +21,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -69,6 +70,8 @@ struct Shared
 {
     // acquire()/release(); never held by a paho callback or by wake().
     std::mutex lifecycle;
+    std::condition_variable referenced; // acquire() or endLinger() during releaseLingering()
+    bool lingerEnded = false;
     int refCount = 0;
     MQTTAsync hidden = nullptr;
     std::thread server;
@@ -562,6 +565,35 @@ void PahoWaker::acquire()
     const std::lock_guard<std::mutex> lock(s.lifecycle);
     if (s.refCount++ == 0)
         start(s);
+    s.lingerEnded = false; // a Client again: the next last release may linger
+    s.referenced.notify_all();
+}
+
+void PahoWaker::releaseLingering(int lingerMs)
+{
+    Shared &s = shared();
+    std::unique_lock<std::mutex> lock(s.lifecycle);
+    if (s.refCount == 1 && lingerMs > 0) {
+        // The last reference: stopping now would stop paho's threads, and a handle created
+        // meanwhile would have to wait for that (paho must not create while it terminates).
+        // Wait a little for a new acquire() instead; the lock is free while waiting.
+        s.referenced.wait_for(lock, std::chrono::milliseconds(lingerMs),
+            [&s] { return s.refCount > 1 || s.lingerEnded; });
+    }
+    if (s.refCount <= 0) {
+        qCWarning(lcWaker) << "PahoWaker::release() without acquire()";
+        return;
+    }
+    if (--s.refCount == 0)
+        stop(s);
+}
+
+void PahoWaker::endLinger()
+{
+    Shared &s = shared();
+    const std::lock_guard<std::mutex> lock(s.lifecycle);
+    s.lingerEnded = true;
+    s.referenced.notify_all();
 }
 
 void PahoWaker::release()
@@ -657,6 +689,8 @@ void PahoWaker::setListenHookForTesting(void (*hook)(unsigned short port))
 
 void PahoWaker::acquire() { }
 void PahoWaker::release() { }
+void PahoWaker::releaseLingering(int) { }
+void PahoWaker::endLinger() { }
 void PahoWaker::wake() { }
 void PahoWaker::wakeFor(int) { }
 void PahoWaker::connectStarted(int) { }

@@ -78,6 +78,12 @@ public:
     // threads if no other paho client is left. Thread-safe; not from inside a paho callback.
     static void acquire();
     static void release();
+    // release() for the HandleReaper's thread: the last reference waits up to `lingerMs` for
+    // an acquire() before it stops the waker (and with it paho's threads), so that a Client
+    // created right after the last one was destroyed does not wait for paho to stop and start
+    // again. endLinger() ends such a wait at once (process exit, tests).
+    static void releaseLingering(int lingerMs);
+    static void endLinger();
 
     // Wakes paho's receive thread soon (a few microseconds when it is idle in poll()). Cheap:
     // no system call and no lock while a wake is already pending. Thread-safe, lock-free, never
