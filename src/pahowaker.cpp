@@ -598,14 +598,7 @@ void PahoWaker::endLinger()
 
 void PahoWaker::release()
 {
-    Shared &s = shared();
-    const std::lock_guard<std::mutex> lock(s.lifecycle);
-    if (s.refCount <= 0) {
-        qCWarning(lcWaker) << "PahoWaker::release() without acquire()";
-        return;
-    }
-    if (--s.refCount == 0)
-        stop(s);
+    releaseLingering(0);
 }
 
 void PahoWaker::wake()

@@ -31,17 +31,23 @@ namespace {
 
 constexpr int kTimeoutMs = 10000;
 
-int threadsNamed(const QByteArray &name)
+// The task ids of this process' threads with that name (comm).
+QStringList taskIdsNamed(const QByteArray &name)
 {
-    int count = 0;
+    QStringList ids;
     const QStringList tasks
         = QDir(QStringLiteral("/proc/self/task")).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
     for (const QString &task : tasks) {
         QFile comm(QStringLiteral("/proc/self/task/%1/comm").arg(task));
         if (comm.open(QIODevice::ReadOnly) && comm.readAll().trimmed() == name)
-            ++count;
+            ids.append(task);
     }
-    return count;
+    return ids;
+}
+
+int threadsNamed(const QByteArray &name)
+{
+    return int(taskIdsNamed(name).size());
 }
 
 std::atomic<int> g_appTraceLines { 0 };
@@ -87,12 +93,7 @@ void countPahoCategory(QtMsgType type, const QMessageLogContext &context, const 
 qint64 wakeUpsOfThreadsNamed(const QByteArray &name)
 {
     qint64 total = 0;
-    const QStringList tasks
-        = QDir(QStringLiteral("/proc/self/task")).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
-    for (const QString &task : tasks) {
-        QFile comm(QStringLiteral("/proc/self/task/%1/comm").arg(task));
-        if (!comm.open(QIODevice::ReadOnly) || comm.readAll().trimmed() != name)
-            continue;
+    for (const QString &task : taskIdsNamed(name)) {
         QFile status(QStringLiteral("/proc/self/task/%1/status").arg(task));
         if (!status.open(QIODevice::ReadOnly))
             continue;
