@@ -18,7 +18,7 @@ namespace {
 constexpr int kMmapThreshold = 32 * 1024 * 1024; // glibc's DEFAULT_MMAP_THRESHOLD_MAX (64-bit)
 constexpr int kTrimThreshold = 8 * 1024 * 1024;
 
-std::atomic<bool> g_enabled { true };
+std::atomic<bool> g_enabled { false }; // opt-in: the application's setEnabled()
 std::atomic<bool> g_applied { false };
 
 // Whether the environment already tells glibc how to manage its heaps: then it is not ours to.
@@ -32,10 +32,14 @@ bool environmentConfiguresMalloc()
     return qgetenv("GLIBC_TUNABLES").contains("glibc.malloc.");
 }
 
-bool optedOutByEnvironment()
+// QPAHO_MALLOC_TUNING: 1 opts in, 0 opts out (over setEnabled()), unset leaves it to the
+// application. Read once.
+int environmentChoice()
 {
-    return qEnvironmentVariableIsSet("QPAHO_MALLOC_TUNING")
-        && qEnvironmentVariableIntValue("QPAHO_MALLOC_TUNING") == 0;
+    static const int choice = qEnvironmentVariableIsSet("QPAHO_MALLOC_TUNING")
+        ? (qEnvironmentVariableIntValue("QPAHO_MALLOC_TUNING") != 0 ? 1 : 0)
+        : -1;
+    return choice;
 }
 
 } // namespace
@@ -44,11 +48,12 @@ std::atomic<bool> AllocatorTuning::s_decided { false };
 
 void AllocatorTuning::decide()
 {
+    // Not decided while disabled: an application may still opt in before a later payload.
+    if (!isEnabled())
+        return;
     static std::once_flag once;
     std::call_once(once, [] {
         s_decided.store(true, std::memory_order_relaxed);
-        if (!g_enabled.load(std::memory_order_acquire) || optedOutByEnvironment())
-            return;
         if (environmentConfiguresMalloc()) {
             qCDebug(lcClient) << "allocator tuning skipped: the environment configures malloc";
             return;
@@ -72,7 +77,8 @@ void AllocatorTuning::setEnabled(bool enabled)
 
 bool AllocatorTuning::isEnabled()
 {
-    return g_enabled.load(std::memory_order_acquire);
+    const int choice = environmentChoice();
+    return choice < 0 ? g_enabled.load(std::memory_order_acquire) : choice == 1;
 }
 
 bool AllocatorTuning::isApplied()

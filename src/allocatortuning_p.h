@@ -31,13 +31,13 @@
 // come from a heap, as they would once glibc saw such a chunk freed) and M_TRIM_THRESHOLD to
 // 8 MiB (a heap keeps up to 8 MiB free at its top instead of trimming it), once per process,
 // when the first payload of kLargePayload bytes or more passes through a Client (published or
-// received): applications that never stream large payloads are left alone.
+// received) after the application opted in.
 //
-// mallopt() is process-wide, so it is skipped when the application said anything about it:
-// Client::setAllocatorTuningEnabled(false) before that payload, QPAHO_MALLOC_TUNING=0, or
-// glibc's own malloc settings in the environment (MALLOC_TRIM_THRESHOLD_,
-// MALLOC_MMAP_THRESHOLD_, MALLOC_TOP_PAD_, "glibc.malloc." in GLIBC_TUNABLES). Other C libraries:
-// nothing happens.
+// mallopt() is process-wide and cannot be undone, so it is opt-in: nothing happens unless the
+// application calls Client::setAllocatorTuningEnabled(true) or runs with QPAHO_MALLOC_TUNING=1
+// (QPAHO_MALLOC_TUNING=0 wins over the call), and it is still skipped when the environment
+// configures glibc's malloc itself (MALLOC_TRIM_THRESHOLD_, MALLOC_MMAP_THRESHOLD_,
+// MALLOC_TOP_PAD_, "glibc.malloc." in GLIBC_TUNABLES). Other C libraries: nothing happens.
 
 namespace QPaho::Internal {
 
@@ -56,8 +56,9 @@ public:
             decide();
     }
 
-    // Before the first large payload: whether the tuning may happen. Thread-safe.
+    // Whether the tuning may happen at the next large payload (default: no). Thread-safe.
     static void setEnabled(bool enabled);
+    // setEnabled(), unless QPAHO_MALLOC_TUNING decides.
     static bool isEnabled();
 
     // Whether QPaho changed the allocator's settings in this process.

@@ -194,6 +194,8 @@ private:
     // A request paho gave back (refused while disconnected, or a publish it dropped at a
     // connection loss): out of the in-flight budget, back to the front of the queue.
     void takeBackFromPaho(quint64 id, Request &request);
+    bool m_connectWaking = false; // holds a PahoWaker::connectStarted() (src/pahowaker_p.h)
+    void endConnectWakes();
     quint64 m_pahoEvents = 0; // events drained from the bridge, ever
     quint64 m_pahoEventsAtLastCheck = 0;
     int m_fruitlessKicks = 0; // kicks in a row that were followed by no progress (backoff)

@@ -5,6 +5,7 @@
 #include "allocatortuning_p.h"
 #include "handlereaper_p.h"
 #include "logging_p.h"
+#include "nodelaytarget_p.h"
 #include "pahoquarantine_p.h"
 #include "pahowaker_p.h"
 #include "properties_p.h"
@@ -134,8 +135,12 @@ ClientPrivate::ClientPrivate(Client *q) : q_ptr(q)
     // longer starts it.
     connect(&m_statisticsTimer, &QTimer::timeout, q, &Client::statisticsChanged);
     connect(&m_reconnectTimer, &QTimer::timeout, this, [this] {
-        if (state == Client::State::Reconnecting)
+        if (state == Client::State::Reconnecting) {
+            qCDebug(lcReconnect) << "reconnecting to"
+                                 << options.serverUris().at(
+                                        m_uriIndex % int(options.serverUris().size()));
             startConnectAttempt();
+        }
     });
     connect(&m_timeoutTimer, &QTimer::timeout, this, &ClientPrivate::onTimeoutTimer);
     connect(&m_disconnectGuard, &QTimer::timeout, this, [this] {
@@ -515,6 +520,7 @@ bool ClientPrivate::ensureHandle()
 
 void ClientPrivate::destroyHandle()
 {
+    endConnectWakes();
     if (!m_handle)
         return;
     m_noDelay.reset();
@@ -702,12 +708,22 @@ bool ClientPrivate::startConnectAttempt()
     }
     // The new socket appears asynchronously in paho's send thread, and its completion is
     // only seen when paho's receive thread cycles: keep waking it while the connect runs.
-    PahoWaker::wakeFor(std::clamp(options.connectTimeout(), 1000, 5000));
+    if (!std::exchange(m_connectWaking, true))
+        PahoWaker::connectStarted(std::clamp(options.connectTimeout(), 1000, 5000));
+    else
+        PahoWaker::wakeFor(std::clamp(options.connectTimeout(), 1000, 5000));
     return true;
+}
+
+void ClientPrivate::endConnectWakes()
+{
+    if (std::exchange(m_connectWaking, false))
+        PahoWaker::connectFinished();
 }
 
 void ClientPrivate::handleConnectSuccess(const BridgeEvent &event)
 {
+    endConnectWakes();
     Result result;
     ResultData &d = ResultAccess::data(result);
     d.sessionPresent = event.sessionPresent;
@@ -725,6 +741,8 @@ void ClientPrivate::handleConnectSuccess(const BridgeEvent &event)
     d.clientId = clientId;
     const ConnectResult connectResult(result);
     lastConnect = connectResult;
+    qCDebug(lcClient) << "connected to" << d.serverUri << "as" << clientId
+                      << (event.sessionPresent ? "(session present)" : "(new session)");
     const bool wasReconnect = m_everConnected;
     m_everConnected = true;
     m_cleanStartOnce = false;
@@ -738,9 +756,18 @@ void ClientPrivate::handleConnectSuccess(const BridgeEvent &event)
     }
 
     if (options.tcpNoDelay()) {
-        const auto port = peerPortFromServerUri(serverUri);
-        const bool viaProxy = !options.httpProxy().isEmpty() || !options.httpsProxy().isEmpty();
-        m_noDelay.apply(viaProxy ? 0 : port.value_or(0));
+        // Only the socket connected to the broker's (or proxy's) address and port.
+        const auto target
+            = NoDelayTarget::forConnect(serverUri, options.httpProxy(), options.httpsProxy());
+        if (target) {
+            const QString uri = serverUri;
+            target->resolve(this, [this, uri](quint16 port, const QList<QHostAddress> &addresses) {
+                // At once for an address literal (still Connecting), else after the lookup.
+                if ((state == Client::State::Connecting || state == Client::State::Connected)
+                    && serverUri == uri)
+                    m_noDelay.apply(port, addresses);
+            });
+        }
     }
 
     const auto alive = m_alive;
@@ -768,6 +795,7 @@ void ClientPrivate::handleConnectSuccess(const BridgeEvent &event)
 
 void ClientPrivate::handleConnectFailure(const BridgeEvent &event)
 {
+    endConnectWakes();
     if (state != Client::State::Connecting && state != Client::State::Reconnecting)
         return; // a late or repeated failure of an attempt that no longer matters
     const bool v5 = isMqtt5();
@@ -794,7 +822,7 @@ void ClientPrivate::handleConnectFailure(const BridgeEvent &event)
         result = Result(
             error, QStringLiteral("could not connect to %1: %2").arg(serverUri, text), event.code);
     }
-    qCInfo(lcClient) << "connect attempt failed:" << result.errorString();
+    qCDebug(lcClient) << "connect attempt failed:" << result.errorString();
 
     const auto alive = m_alive;
     if (m_connectRequestId) {
@@ -846,7 +874,9 @@ void ClientPrivate::scheduleReconnect()
         if (m_backoffStep == 1)
             delay = std::min(delay, options.minRetryInterval());
     }
-    qCDebug(lcClient) << "reconnecting in" << delay << "ms";
+    qCDebug(lcReconnect) << "next attempt in" << delay << "ms (attempt"
+                         << m_failedAttemptsInCycle + 1 << "of this round, backoff step"
+                         << m_backoffStep << ")";
     m_reconnectTimer.start(delay);
 }
 
@@ -955,6 +985,7 @@ void ClientPrivate::handleConnectionDown(const Result &reason, bool lostUnexpect
     if (state != Client::State::Connected)
         return;
     if (lostUnexpectedly) {
+        qCDebug(lcClient) << "connection lost:" << reason.errorString();
         Q_EMIT q_ptr->connectionLost(reason.errorString());
         if (!*alive)
             return;

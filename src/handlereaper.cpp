@@ -24,6 +24,9 @@ namespace QPaho::Internal {
 
 namespace {
 
+// How long the last waker reference waits for a new Client before paho's threads are stopped.
+constexpr int kLingerMs = 1000;
+
 struct Job
 {
     MQTTAsync handle = nullptr;
@@ -54,7 +57,8 @@ void runJob(Job &job)
 {
     if (job.handle)
         MQTTAsync_destroy(&job.handle); // afterwards no paho callback reaches job.bridge
-    PahoWaker::release();
+    job.bridge.reset();
+    PahoWaker::releaseLingering(kLingerMs);
     job.bridge.reset();
     job.keepAlive.reset();
 }
@@ -119,6 +123,7 @@ void HandleReaper::waitForPersistence(const QByteArray &persistenceDirectory)
 {
     if (persistenceDirectory.isEmpty())
         return;
+    PahoWaker::endLinger(); // a job behind a lingering release must not wait for it
     Shared &s = shared();
     std::unique_lock lock(s.mutex);
     s.changed.wait(lock, [&] { return !s.directoriesInWork.contains(persistenceDirectory); });
@@ -126,6 +131,7 @@ void HandleReaper::waitForPersistence(const QByteArray &persistenceDirectory)
 
 void HandleReaper::waitForIdle()
 {
+    PahoWaker::endLinger();
     Shared &s = shared();
     std::unique_lock lock(s.mutex);
     s.held = false;

@@ -32,8 +32,11 @@ class Bridge;
 //   1. MQTTAsync_destroy(handle) (if any): paho fails what it still holds with -11, synchronously
 //      on the worker, into `bridge`, which the owner detached first (Bridge::detach()): those
 //      events are dropped, the owner has already finished the requests.
-//   2. PahoWaker::release(): every job gives back the one waker reference its handle held.
-//   3. `bridge` is deleted: it outlives the handle, as paho's callbacks need.
+//   2. `bridge` is deleted: it outlives the handle, as paho's callbacks need.
+//   3. PahoWaker::releaseLingering(): every job gives back the one waker reference its handle
+//      held. The last one waits up to 1 s for a new Client before it stops the waker and with
+//      it paho's threads (paho must not create a client while it terminates, so a Client
+//      created during that stop would have to wait for it on its own thread).
 //   4. `keepAlive` is released (strings paho's options point to).
 // Jobs run one at a time, in order. The process waits for the queue at exit (a static
 // destructor), so no handle is left half destroyed.

@@ -11,19 +11,21 @@ namespace QPaho::Internal {
 
 Q_LOGGING_CATEGORY(lcClient, "qpaho.client", QtWarningMsg)
 Q_LOGGING_CATEGORY(lcPaho, "qpaho.paho", QtWarningMsg)
+Q_LOGGING_CATEGORY(lcReconnect, "qpaho.reconnect", QtWarningMsg)
 
 namespace {
 
 // Runs on any thread, with paho's non-recursive log mutex held and a static buffer:
 // copy the text, never call paho from here (it would deadlock, notes §6).
+// paho's levels: FATAL/SEVERE are paho failing, ERROR is mostly paho's own bookkeeping (such as
+// "Failed to remove heap item"; the failures that matter reach the caller as results),
+// PROTOCOL is one line per MQTT packet, below that every function call and heap allocation.
 void forwardTrace(MQTTASYNC_TRACE_LEVELS level, char *message)
 {
     const QString text = QString::fromUtf8(message);
-    if (level >= MQTTASYNC_TRACE_FATAL)
-        qCCritical(lcPaho).noquote() << text;
-    else if (level >= MQTTASYNC_TRACE_ERROR)
+    if (level >= MQTTASYNC_TRACE_SEVERE)
         qCWarning(lcPaho).noquote() << text;
-    else if (level >= MQTTASYNC_TRACE_PROTOCOL)
+    else if (level >= MQTTASYNC_TRACE_ERROR)
         qCInfo(lcPaho).noquote() << text;
     else
         qCDebug(lcPaho).noquote() << text;
@@ -33,18 +35,25 @@ void forwardTrace(MQTTASYNC_TRACE_LEVELS level, char *message)
 
 void installPahoTrace()
 {
-    static std::once_flag once;
-    std::call_once(once, [] {
-        // paho formats every trace line it emits: ask only for what the category shows,
-        // so a quiet category costs nothing per packet.
-        MQTTASYNC_TRACE_LEVELS level = MQTTASYNC_TRACE_ERROR;
-        if (lcPaho().isDebugEnabled())
-            level = MQTTASYNC_TRACE_MAXIMUM;
-        else if (lcPaho().isInfoEnabled())
-            level = MQTTASYNC_TRACE_PROTOCOL;
-        MQTTAsync_setTraceLevel(level);
+    // paho's trace callback and level are process-wide (a static in paho's Log.c) and carry
+    // no client: QPaho sets them only while "qpaho.paho" shows info or debug messages, and
+    // otherwise leaves them alone (or takes its forwarder out again when the rules changed).
+    // paho formats every trace line it emits: ask only for what the category shows, so a
+    // quiet category costs nothing per packet. Checked whenever a handle is created.
+    static std::mutex mutex;
+    static bool installed = false;
+    const std::lock_guard lock(mutex);
+    if (lcPaho().isDebugEnabled() || lcPaho().isInfoEnabled()) {
+        // debug: the per-packet protocol trace; info: paho's error lines only. paho's
+        // function and heap trace (MINIMUM..MAXIMUM) is never asked for.
+        MQTTAsync_setTraceLevel(
+            lcPaho().isDebugEnabled() ? MQTTASYNC_TRACE_PROTOCOL : MQTTASYNC_TRACE_ERROR);
         MQTTAsync_setTraceCallback(&forwardTrace);
-    });
+        installed = true;
+    } else if (installed) {
+        MQTTAsync_setTraceCallback(nullptr);
+        installed = false;
+    }
 }
 
 } // namespace QPaho::Internal

@@ -12,10 +12,12 @@ namespace QPaho::Internal {
 
 Q_DECLARE_LOGGING_CATEGORY(lcClient) // "qpaho.client": connection events, requests
 Q_DECLARE_LOGGING_CATEGORY(lcPaho) // "qpaho.paho": paho.mqtt.c's own trace
+Q_DECLARE_LOGGING_CATEGORY(lcReconnect) // "qpaho.reconnect": automatic reconnect
 
 /*!
-    Installs the process-wide paho trace forwarder once (paho's trace callback is
-    global and carries no client). Must run after the first MQTTAsync_create.
+    Installs paho's process-wide trace forwarder while "qpaho.paho" has info or debug
+    enabled, and takes it out again when it no longer has; otherwise paho's trace hooks are
+    left alone. Called after each MQTTAsync_create (paho traces nothing before the first).
 */
 void installPahoTrace();
 

@@ -21,6 +21,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -69,6 +70,8 @@ struct Shared
 {
     // acquire()/release(); never held by a paho callback or by wake().
     std::mutex lifecycle;
+    std::condition_variable referenced; // acquire() or endLinger() during releaseLingering()
+    bool lingerEnded = false;
     int refCount = 0;
     MQTTAsync hidden = nullptr;
     std::thread server;
@@ -88,6 +91,8 @@ struct Shared
     std::atomic<MQTTAsync> kickTarget { nullptr };
 
     std::atomic<bool> loggedInactive { false };
+    std::atomic<int> connectsInProgress { 0 };
+    std::atomic<quint64> wakesSent { 0 };
 
     // Connections to the listener from outside this process, closed without a byte (tests).
     std::atomic<int> strangersRefused { 0 };
@@ -402,6 +407,7 @@ void serverMain(
                 if (!sendAll(p.fd, kPingresp, sizeof(kPingresp)))
                     closeFd(p.fd);
             }
+            s->wakesSent.fetch_add(1, std::memory_order_relaxed);
             peers.erase(
                 std::remove_if(peers.begin(), peers.end(), [](const Peer &p) { return p.fd < 0; }),
                 peers.end());
@@ -559,18 +565,40 @@ void PahoWaker::acquire()
     const std::lock_guard<std::mutex> lock(s.lifecycle);
     if (s.refCount++ == 0)
         start(s);
+    s.lingerEnded = false; // a Client again: the next last release may linger
+    s.referenced.notify_all();
 }
 
-void PahoWaker::release()
+void PahoWaker::releaseLingering(int lingerMs)
 {
     Shared &s = shared();
-    const std::lock_guard<std::mutex> lock(s.lifecycle);
+    std::unique_lock<std::mutex> lock(s.lifecycle);
+    if (s.refCount == 1 && lingerMs > 0) {
+        // The last reference: stopping now would stop paho's threads, and a handle created
+        // meanwhile would have to wait for that (paho must not create while it terminates).
+        // Wait a little for a new acquire() instead; the lock is free while waiting.
+        s.referenced.wait_for(lock, std::chrono::milliseconds(lingerMs),
+            [&s] { return s.refCount > 1 || s.lingerEnded; });
+    }
     if (s.refCount <= 0) {
         qCWarning(lcWaker) << "PahoWaker::release() without acquire()";
         return;
     }
     if (--s.refCount == 0)
         stop(s);
+}
+
+void PahoWaker::endLinger()
+{
+    Shared &s = shared();
+    const std::lock_guard<std::mutex> lock(s.lifecycle);
+    s.lingerEnded = true;
+    s.referenced.notify_all();
+}
+
+void PahoWaker::release()
+{
+    releaseLingering(0);
 }
 
 void PahoWaker::wake()
@@ -599,6 +627,24 @@ void PahoWaker::wakeFor(int durationMs)
     // quarter of the messages at 16 KiB), each one a syscall on three threads.
     if (!periodRunning)
         wake(); // at once, and the server starts its timer
+}
+
+void PahoWaker::connectStarted(int durationMs)
+{
+    shared().connectsInProgress.fetch_add(1, std::memory_order_acq_rel);
+    wakeFor(durationMs);
+}
+
+void PahoWaker::connectFinished()
+{
+    Shared &s = shared();
+    if (s.connectsInProgress.fetch_sub(1, std::memory_order_acq_rel) == 1)
+        s.wakeUntilNs.store(0, std::memory_order_release); // the server reads it at its next tick
+}
+
+quint64 PahoWaker::wakesSent()
+{
+    return shared().wakesSent.load(std::memory_order_relaxed);
 }
 
 void PahoWaker::kickSendThread()
@@ -636,8 +682,16 @@ void PahoWaker::setListenHookForTesting(void (*hook)(unsigned short port))
 
 void PahoWaker::acquire() { }
 void PahoWaker::release() { }
+void PahoWaker::releaseLingering(int) { }
+void PahoWaker::endLinger() { }
 void PahoWaker::wake() { }
 void PahoWaker::wakeFor(int) { }
+void PahoWaker::connectStarted(int) { }
+void PahoWaker::connectFinished() { }
+quint64 PahoWaker::wakesSent()
+{
+    return 0;
+}
 void PahoWaker::kickSendThread() { }
 bool PahoWaker::isActive()
 {

@@ -62,6 +62,8 @@
 // once per process at debug level on "qpaho.client". QPaho then behaves exactly as without it.
 // Implemented on Linux; elsewhere every function is a no-op and isActive() is false.
 
+#include <QtCore/qglobal.h>
+
 namespace QPaho::Internal {
 
 class PahoWaker
@@ -76,6 +78,12 @@ public:
     // threads if no other paho client is left. Thread-safe; not from inside a paho callback.
     static void acquire();
     static void release();
+    // release() for the HandleReaper's thread: the last reference waits up to `lingerMs` for
+    // an acquire() before it stops the waker (and with it paho's threads), so that a Client
+    // created right after the last one was destroyed does not wait for paho to stop and start
+    // again. endLinger() ends such a wait at once (process exit, tests).
+    static void releaseLingering(int lingerMs);
+    static void endLinger();
 
     // Wakes paho's receive thread soon (a few microseconds when it is idle in poll()). Cheap:
     // no system call and no lock while a wake is already pending. Thread-safe, lock-free, never
@@ -89,6 +97,17 @@ public:
     // socket is created asynchronously by paho's send thread after MQTTAsync_connect() returned,
     // and its TCP connect completes one network round trip later. Same thread rules as wake().
     static void wakeFor(int durationMs);
+
+    // A connect in progress: wakes as wakeFor(durationMs) does, and counts the connect.
+    // connectFinished() (once per connectStarted(), at CONNACK, failure or handle destruction)
+    // ends the wake period as soon as no connect is in progress any more, so that an idle
+    // process is not woken every 5 ms for the rest of the connect timeout. A period started by
+    // wakeFor() for a large write ends with it too: the stall watchdog covers what is left.
+    static void connectStarted(int durationMs);
+    static void connectFinished();
+
+    // Wakes written to the hidden connection, ever. For tests.
+    static quint64 wakesSent();
 
     // Makes paho's send thread run once more. That thread waits on a condition variable
     // without a predicate (Thread_wait_cond) and nobody signals it when a partial write

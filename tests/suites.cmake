@@ -38,7 +38,7 @@ endforeach()
 qpaho_add_install_test(tst_install ${CMAKE_CURRENT_SOURCE_DIR}/install LABELS unit)
 qpaho_add_test(tst_request LABELS broker TIMEOUT 120)
 qpaho_add_test(tst_soak LABELS broker heavy soak TIMEOUT 300)
-qpaho_add_test(tst_citizen LABELS broker TIMEOUT 120 INTERNAL)
+qpaho_add_test(tst_citizen LABELS broker TIMEOUT 120 INTERNAL LINK eclipse-paho-mqtt-c::paho-mqtt3as)
 # Coroutines (QCoro, C++20): only when the optional part "coro" is built.
 if(TARGET QPaho::Coro)
     qpaho_add_test(tst_coro LABELS coro broker TIMEOUT 120 LINK QPaho::Coro)

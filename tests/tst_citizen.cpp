@@ -12,8 +12,11 @@
 
 #include <QtCore/QDir>
 #include <QtCore/QFile>
+#include <QtCore/QLoggingCategory>
+#include <QtCore/QMutex>
 #include <QtCore/QRegularExpression>
 #include <QtCore/QThread>
+#include <QtCore/QTimer>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
 
@@ -22,21 +25,84 @@ using QPaho::Client;
 using QPaho::Error;
 using QPaho::Internal::HandleReaper;
 
+#include <atomic>
+
 namespace {
 
 constexpr int kTimeoutMs = 10000;
 
-int threadsNamed(const QByteArray &name)
+// The task ids of this process' threads with that name (comm).
+QStringList taskIdsNamed(const QByteArray &name)
 {
-    int count = 0;
+    QStringList ids;
     const QStringList tasks
         = QDir(QStringLiteral("/proc/self/task")).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
     for (const QString &task : tasks) {
         QFile comm(QStringLiteral("/proc/self/task/%1/comm").arg(task));
         if (comm.open(QIODevice::ReadOnly) && comm.readAll().trimmed() == name)
-            ++count;
+            ids.append(task);
     }
-    return count;
+    return ids;
+}
+
+int threadsNamed(const QByteArray &name)
+{
+    return int(taskIdsNamed(name).size());
+}
+
+std::atomic<int> g_appTraceLines { 0 };
+
+void appTrace(MQTTASYNC_TRACE_LEVELS, char *)
+{
+    g_appTraceLines.fetch_add(1);
+}
+
+std::atomic<int> g_pahoCategoryMessages { 0 };
+QtMessageHandler g_previousHandler = nullptr;
+
+struct Logged
+{
+    QByteArray category;
+    QString text;
+};
+QList<Logged> g_logged;
+
+void collectQPaho(QtMsgType type, const QMessageLogContext &context, const QString &text)
+{
+    if (context.category && qstrncmp(context.category, "qpaho.", 6) == 0) {
+        static QMutex mutex;
+        const QMutexLocker lock(&mutex);
+        g_logged.append({ QByteArray(context.category), text });
+        return;
+    }
+    if (g_previousHandler)
+        g_previousHandler(type, context, text);
+}
+
+void countPahoCategory(QtMsgType type, const QMessageLogContext &context, const QString &text)
+{
+    if (context.category && qstrcmp(context.category, "qpaho.paho") == 0) {
+        g_pahoCategoryMessages.fetch_add(1);
+        return; // thousands of lines: counted, not printed
+    }
+    if (g_previousHandler)
+        g_previousHandler(type, context, text);
+}
+
+// Voluntary context switches (wake-ups after a sleep) of this process' threads with that name.
+qint64 wakeUpsOfThreadsNamed(const QByteArray &name)
+{
+    qint64 total = 0;
+    for (const QString &task : taskIdsNamed(name)) {
+        QFile status(QStringLiteral("/proc/self/task/%1/status").arg(task));
+        if (!status.open(QIODevice::ReadOnly))
+            continue;
+        for (const QByteArray &line : status.readAll().split('\n')) {
+            if (line.startsWith("voluntary_ctxt_switches:"))
+                total += line.mid(line.indexOf(':') + 1).trimmed().toLongLong();
+        }
+    }
+    return total;
 }
 
 int reaperThreads()
@@ -69,6 +135,10 @@ private Q_SLOTS:
     void initTestCase();
     void init();
 
+    // First: paho's trace hooks are process-wide, and QPaho used to set them at the first handle.
+    void pahoTraceLeftAloneByDefault();
+    void pahoTraceForwardedOnlyWhileCategoryIsOn();
+
     void destroyLeavesPahoWorkToTheReaper();
     void reconnectDoesNotWaitForTheOldHandle();
     void reaperThreadEndsWithItsWork();
@@ -77,6 +147,8 @@ private Q_SLOTS:
     void errorOccurredForFailedAttempts();
     void connectWhileReconnectingReplacesTheAttempt();
     void errorOccurredForConnectionLoss();
+    void debugCategoriesTellTheStory();
+    void idleClientSchedulesNothing();
 
 private:
     Mosquitto m_broker;
@@ -92,6 +164,51 @@ void TstCitizen::init()
     // Every test starts with the handles of the previous one destroyed.
     HandleReaper::waitForIdle();
     QTRY_COMPARE_WITH_TIMEOUT(pahoThreads(), 0, kTimeoutMs);
+}
+
+void TstCitizen::pahoTraceLeftAloneByDefault()
+{
+    // With "qpaho.paho" at its default (warnings), QPaho does not touch paho's process-wide
+    // trace callback: the application's own stays installed and keeps getting paho's lines.
+    if (qEnvironmentVariableIsSet("QT_LOGGING_RULES"))
+        QSKIP("QT_LOGGING_RULES decides about qpaho.paho");
+    MQTTAsync_setTraceLevel(MQTTASYNC_TRACE_PROTOCOL);
+    MQTTAsync_setTraceCallback(&appTrace);
+    {
+        Client client;
+        QPAHO_VERIFY_OK(await(client.connectToHost(m_broker.tcpUri())));
+        const int before = g_appTraceLines.load();
+        QPAHO_VERIFY_OK(
+            await(client.publish(QStringLiteral("citizen/%1").arg(uniqueId()), "x", 1)));
+        QVERIFY2(g_appTraceLines.load() > before, "paho's trace callback was replaced");
+    }
+    MQTTAsync_setTraceCallback(nullptr);
+    MQTTAsync_setTraceLevel(MQTTASYNC_TRACE_ERROR);
+}
+
+void TstCitizen::pahoTraceForwardedOnlyWhileCategoryIsOn()
+{
+    // qpaho.paho.debug on: a new handle installs QPaho's forwarder, paho's lines arrive in the
+    // category. Off again: the next handle takes the forwarder out, nothing more arrives.
+    if (qEnvironmentVariableIsSet("QT_LOGGING_RULES"))
+        QSKIP("QT_LOGGING_RULES decides about qpaho.paho");
+    g_previousHandler = qInstallMessageHandler(&countPahoCategory);
+    QLoggingCategory::setFilterRules(QStringLiteral("qpaho.paho.debug=true"));
+    {
+        Client client;
+        QPAHO_VERIFY_OK(await(client.connectToHost(m_broker.tcpUri())));
+        QVERIFY(g_pahoCategoryMessages.load() > 0);
+    }
+    QLoggingCategory::setFilterRules(QString());
+    {
+        Client client;
+        QPAHO_VERIFY_OK(await(client.connectToHost(m_broker.tcpUri())));
+        const int before = g_pahoCategoryMessages.load();
+        QPAHO_VERIFY_OK(
+            await(client.publish(QStringLiteral("citizen/%1").arg(uniqueId()), "x", 1)));
+        QCOMPARE(g_pahoCategoryMessages.load(), before);
+    }
+    qInstallMessageHandler(g_previousHandler);
 }
 
 void TstCitizen::destroyLeavesPahoWorkToTheReaper()
@@ -113,7 +230,7 @@ void TstCitizen::destroyLeavesPahoWorkToTheReaper()
             QVERIFY(f.isFinished());
         QCOMPARE(HandleReaper::pendingCount(), 1);
         QVERIFY(pahoThreads() > 0); // paho's threads are stopped by the destroy, later
-        QCOMPARE(reaperThreads(), 1);
+        QTRY_COMPARE_WITH_TIMEOUT(reaperThreads(), 1, kTimeoutMs); // it names itself first
     }
     QTRY_COMPARE_WITH_TIMEOUT(HandleReaper::pendingCount(), 0, kTimeoutMs);
     QTRY_COMPARE_WITH_TIMEOUT(pahoThreads(), 0, kTimeoutMs);
@@ -139,7 +256,7 @@ void TstCitizen::reconnectDoesNotWaitForTheOldHandle()
 void TstCitizen::reaperThreadEndsWithItsWork()
 {
     // The reaper's thread exists only while there is work: none before, none after.
-    QCOMPARE(reaperThreads(), 0);
+    QTRY_COMPARE_WITH_TIMEOUT(reaperThreads(), 0, kTimeoutMs); // the last test's is ending
     {
         Client client;
         QPAHO_VERIFY_OK(await(client.connectToHost(m_broker.tcpUri())));
@@ -259,6 +376,82 @@ void TstCitizen::errorOccurredForConnectionLoss()
     broker.stop();
     QTRY_COMPARE_WITH_TIMEOUT(errors.count(), 1, kTimeoutMs);
     QCOMPARE(errors.first().at(0).value<QPaho::Result>().error(), Error::ConnectionLost);
+}
+
+void TstCitizen::debugCategoriesTellTheStory()
+{
+    // qpaho.*.debug=true: connect, loss and reconnect attempts read as a story in qpaho.client
+    // and qpaho.reconnect, and paho's trace stays at one line per packet (no function or heap
+    // trace: that was thousands of lines a second).
+    if (qEnvironmentVariableIsSet("QT_LOGGING_RULES"))
+        QSKIP("QT_LOGGING_RULES decides about the categories");
+    g_logged.clear();
+    g_previousHandler = qInstallMessageHandler(&collectQPaho);
+    QLoggingCategory::setFilterRules(QStringLiteral("qpaho.*.debug=true"));
+    {
+        Mosquitto broker;
+        QVERIFY2(broker.start(), qPrintable(broker.lastError()));
+        QPaho::ConnectOptions options(broker.tcpUri());
+        options.setAutomaticReconnect(true);
+        options.setRetryInterval(50, 100);
+        Client client;
+        QSignalSpy errors(&client, &Client::errorOccurred);
+        QPAHO_VERIFY_OK(await(client.connectToHost(options)));
+        const int pahoLinesBefore = int(std::count_if(g_logged.cbegin(), g_logged.cend(),
+            [](const Logged &l) { return l.category == "qpaho.paho"; }));
+        QPAHO_VERIFY_OK(
+            await(client.publish(QStringLiteral("citizen/%1").arg(uniqueId()), "x", 1)));
+        const int pahoLinesForPublish
+            = int(std::count_if(g_logged.cbegin(), g_logged.cend(),
+                  [](const Logged &l) { return l.category == "qpaho.paho"; }))
+            - pahoLinesBefore;
+        QVERIFY2(pahoLinesForPublish > 0 && pahoLinesForPublish <= 10,
+            qPrintable(
+                QStringLiteral("%1 paho lines for one QoS 1 publish").arg(pahoLinesForPublish)));
+        broker.stop();
+        QTRY_VERIFY_WITH_TIMEOUT(errors.count() >= 2, kTimeoutMs); // the loss and an attempt
+    }
+    QLoggingCategory::setFilterRules(QString());
+    qInstallMessageHandler(g_previousHandler);
+    const auto has = [](const char *category, const char *text) {
+        return std::any_of(g_logged.cbegin(), g_logged.cend(), [&](const Logged &l) {
+            return l.category == category && l.text.contains(QLatin1String(text));
+        });
+    };
+    QVERIFY(has("qpaho.client", "connecting to"));
+    QVERIFY(has("qpaho.client", "connected to"));
+    QVERIFY(has("qpaho.client", "connection lost"));
+    QVERIFY(has("qpaho.reconnect", "next attempt in"));
+    QVERIFY(has("qpaho.reconnect", "reconnecting to"));
+    QVERIFY(has("qpaho.client", "connect attempt failed"));
+}
+
+void TstCitizen::idleClientSchedulesNothing()
+{
+    // A connected client with nothing in flight: every QPaho timer is stopped, and the waker's
+    // thread sleeps (its 5 ms wake period of the connect ended at CONNACK; it used to run for
+    // the rest of the connect timeout, up to 5 s). What remains is paho's own 1 s poll and the
+    // keep-alive.
+    Client client;
+    QPaho::ConnectOptions options(m_broker.tcpUri());
+    options.setKeepAliveInterval(60);
+    QPAHO_VERIFY_OK(await(client.connectToHost(options)));
+    QPAHO_VERIFY_OK(await(client.publish(QStringLiteral("citizen/%1").arg(uniqueId()), "x", 1)));
+    const QList<QTimer *> timers = client.findChildren<QTimer *>();
+    QVERIFY(timers.size() >= 4);
+    const auto anyActive = [&timers] {
+        return std::any_of(
+            timers.cbegin(), timers.cend(), [](const QTimer *t) { return t->isActive(); });
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(!anyActive(), kTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        wakeUpsOfThreadsNamed(QByteArrayLiteral("qpaho-waker")) > 0, kTimeoutMs);
+
+    // An observation window, not a wait for an event: nothing of QPaho's may run in it.
+    const qint64 wakerBefore = wakeUpsOfThreadsNamed(QByteArrayLiteral("qpaho-waker"));
+    QTest::qWait(1000);
+    QVERIFY(!anyActive());
+    QCOMPARE(wakeUpsOfThreadsNamed(QByteArrayLiteral("qpaho-waker")), wakerBefore);
 }
 
 QTEST_GUILESS_MAIN(TstCitizen)

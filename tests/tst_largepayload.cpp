@@ -235,21 +235,27 @@ void TstLargePayload::publishBehindPartialWriteIsNotStalled()
 
 void TstLargePayload::allocatorTunedForLargePayloads()
 {
-    // The first payload of 32 KiB or more makes QPaho set glibc's mmap threshold to 32 MiB
-    // and its trim threshold to 8 MiB (see Client::setAllocatorTuningEnabled()).
+    // Process-wide and irreversible, so opt-in: a large payload leaves glibc's settings alone
+    // by default. After Client::setAllocatorTuningEnabled(true), the next payload of 32 KiB or
+    // more makes QPaho set glibc's mmap threshold to 32 MiB and its trim threshold to 8 MiB.
+    if (qEnvironmentVariableIsSet("QPAHO_MALLOC_TUNING")
+        || qEnvironmentVariableIsSet("GLIBC_TUNABLES"))
+        QSKIP("the environment decides about malloc tuning");
     QPaho::Client publisher;
     QPAHO_VERIFY_OK(await(publisher.connectToHost(QPaho::ConnectOptions(m_broker.tcpUri()))));
     const QString topic = uniqueId(QStringLiteral("alloc")) + QStringLiteral("/t");
+    QVERIFY(!QPaho::Client::isAllocatorTuningEnabled());
     QPAHO_VERIFY_OK(await(publisher.publish(topic, payloadFor(0, 64 * 1024), 0)));
+    QVERIFY(!QPaho::Client::isAllocatorTuned());
+
+    QPaho::Client::setAllocatorTuningEnabled(true);
+    QVERIFY(QPaho::Client::isAllocatorTuningEnabled());
+    QPAHO_VERIFY_OK(await(publisher.publish(topic, payloadFor(1, 64 * 1024), 0)));
 #if !defined(__GLIBC__)
     QSKIP("allocator tuning is glibc-only");
 #elif defined(__SANITIZE_ADDRESS__)
     QSKIP("AddressSanitizer replaces malloc (its mallopt() changes nothing)");
 #else
-    if (qEnvironmentVariableIsSet("QPAHO_MALLOC_TUNING")
-        || qEnvironmentVariableIsSet("GLIBC_TUNABLES"))
-        QSKIP("the environment decides about malloc tuning");
-    QVERIFY(QPaho::Client::isAllocatorTuningEnabled());
     QVERIFY(QPaho::Client::isAllocatorTuned());
 
     // What it changes: a 1 MiB block comes from a heap (glibc's default would mmap it), and

@@ -3,6 +3,10 @@
 // plain sockets, then end to end with paho.mqtt.c against a mosquitto started here.
 #include "nodelay_p.h"
 
+#include "common/qpahotest.h"
+
+#include <QPaho/Client>
+
 #include <QtCore/QDir>
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QFile>
@@ -67,10 +71,10 @@ sockaddr_in loopback(quint16 port, const char *ip = "127.0.0.1")
 }
 
 // What paho does: a blocking socket() + connect() to the broker.
-Fd connectedSocket(int type, quint16 port)
+Fd connectedSocket(int type, quint16 port, const char *ip = "127.0.0.1")
 {
     Fd fd(::socket(AF_INET, type | SOCK_CLOEXEC, 0));
-    const sockaddr_in addr = loopback(port);
+    const sockaddr_in addr = loopback(port, ip);
     if (!fd.isValid()
         || ::connect(fd.get(), reinterpret_cast<const sockaddr *>(&addr), sizeof(addr)) != 0)
         return Fd();
@@ -176,6 +180,7 @@ private Q_SLOTS:
 
     void endToEndWithPaho_data();
     void endToEndWithPaho();
+    void clientLeavesTheApplicationsSocketAlone();
 
 private:
     bool startBroker();
@@ -715,6 +720,42 @@ void tst_NoDelay::endToEndWithPaho()
     client.reset();
     claim.release();
     QVERIFY(!isClaimed(pahoInode));
+}
+
+void tst_NoDelay::clientLeavesTheApplicationsSocketAlone()
+{
+    // A QPaho::Client connects while the application opens a TCP socket of its own to the
+    // same port on another address (127.0.0.2): only QPaho's socket, whose peer address and
+    // port are the broker's, gets TCP_NODELAY. (It used to compare the port only.)
+    if (!startBroker())
+        QSKIP("mosquitto is not available or did not start");
+    const quint16 brokerPort = m_brokerPorts.value(QStringLiteral("tcp"));
+    QTcpServer applicationServer;
+    if (!applicationServer.listen(QHostAddress(QStringLiteral("127.0.0.2")), brokerPort))
+        QSKIP("cannot listen on 127.0.0.2 at the broker's port");
+
+    QPaho::Client client;
+    const auto connecting
+        = client.connectToHost(QStringLiteral("tcp://127.0.0.1:%1").arg(brokerPort));
+    const Fd applications = connectedSocket(SOCK_STREAM, brokerPort, "127.0.0.2");
+    QVERIFY(applications.isValid());
+    QVERIFY(!hasNoDelay(applications.get()));
+    QVERIFY(QPahoTest::waitForFuture(connecting));
+    QVERIFY(QPahoTest::resultOf(connecting).isOk());
+    QCOMPARE(client.state(), QPaho::Client::State::Connected);
+
+    // QPaho's own socket has it (in the same event-loop turn as CONNACK, for an address).
+    int qpahoSockets = 0;
+    for (const SocketInfo &socket : allSockets()) {
+        sockaddr_in peer {};
+        socklen_t length = sizeof(peer);
+        if (::getpeername(socket.fd, reinterpret_cast<sockaddr *>(&peer), &length) == 0
+            && peer.sin_family == AF_INET && ntohs(peer.sin_port) == brokerPort
+            && peer.sin_addr.s_addr == htonl(INADDR_LOOPBACK) && hasNoDelay(socket.fd))
+            ++qpahoSockets;
+    }
+    QCOMPARE(qpahoSockets, 1);
+    QVERIFY(!hasNoDelay(applications.get()));
 }
 
 QTEST_GUILESS_MAIN(tst_NoDelay)

@@ -86,23 +86,28 @@ public:
     ~Client() override;
 
     /*!
-        Whether QPaho may tune glibc's allocator for streaming large payloads (default: true).
-        When the first payload of 32 KiB or more passes through any Client of the process
-        (published or received), QPaho sets glibc's M_MMAP_THRESHOLD to 32 MiB and
-        M_TRIM_THRESHOLD to 8 MiB. With glibc's defaults, streaming such payloads spends a
-        third of its CPU time page-faulting memory that glibc had just returned to the kernel
-        (measured: 1.4x the throughput at 64 and 256 KiB with the tuning). The price: each
-        malloc arena keeps up to 8 MiB of freed memory instead of returning it at once.
+        Lets QPaho tune glibc's allocator for streaming large payloads (default: off, an
+        opt-in). When enabled, the first payload of 32 KiB or more that passes through any
+        Client of the process afterwards (published or received) makes QPaho set glibc's
+        M_MMAP_THRESHOLD to 32 MiB and M_TRIM_THRESHOLD to 8 MiB. With glibc's defaults,
+        streaming such payloads spends a third of its CPU time page-faulting memory that glibc
+        had just returned to the kernel (measured: 1.4x the throughput at 64 and 256 KiB with
+        the tuning). The price: each malloc arena keeps up to 8 MiB of freed memory instead of
+        returning it at once.
 
-        The settings are process-wide, so QPaho leaves them alone when the environment
-        configures malloc (MALLOC_TRIM_THRESHOLD_, MALLOC_MMAP_THRESHOLD_, MALLOC_TOP_PAD_, or
-        glibc.malloc tunables in GLIBC_TUNABLES) or sets QPAHO_MALLOC_TUNING=0. An application
-        that calls mallopt() itself opts out by calling this with \a enabled false before its
-        first large payload; once the tuning happened, this changes nothing. Thread-safe. On
-        other C libraries nothing is tuned.
+        The settings are process-wide and cannot be undone, so QPaho never changes them by
+        itself. The environment variable \c{QPAHO_MALLOC_TUNING=1} opts in without code, and
+        \c{QPAHO_MALLOC_TUNING=0} keeps the tuning off whatever the application calls. It is
+        skipped when the environment configures malloc (MALLOC_TRIM_THRESHOLD_,
+        MALLOC_MMAP_THRESHOLD_, MALLOC_TOP_PAD_, or glibc.malloc tunables in GLIBC_TUNABLES).
+        Once the tuning happened, disabling changes nothing. Thread-safe. On other C libraries
+        nothing is tuned.
     */
     static void setAllocatorTuningEnabled(bool enabled);
-    /*! Whether allocator tuning is allowed (see setAllocatorTuningEnabled()). */
+    /*!
+        Whether allocator tuning is allowed (see setAllocatorTuningEnabled()): false unless
+        the application or QPAHO_MALLOC_TUNING=1 opted in.
+    */
     static bool isAllocatorTuningEnabled();
     /*! Whether QPaho has changed the allocator's settings in this process. */
     static bool isAllocatorTuned();
