@@ -31,6 +31,21 @@ void forwardTrace(MQTTASYNC_TRACE_LEVELS level, char *message)
         qCDebug(lcPaho).noquote() << text;
 }
 
+// With qpaho.paho debug on, paho's per-packet trace; QPAHO_PAHO_TRACE_LEVEL=minimum, medium or
+// maximum asks for paho's function trace too, for diagnosing paho itself (it is loud: every
+// function call, at maximum every heap allocation).
+MQTTASYNC_TRACE_LEVELS debugTraceLevel()
+{
+    const QByteArray wanted = qgetenv("QPAHO_PAHO_TRACE_LEVEL").trimmed().toLower();
+    if (wanted == "maximum")
+        return MQTTASYNC_TRACE_MAXIMUM;
+    if (wanted == "medium")
+        return MQTTASYNC_TRACE_MEDIUM;
+    if (wanted == "minimum")
+        return MQTTASYNC_TRACE_MINIMUM;
+    return MQTTASYNC_TRACE_PROTOCOL;
+}
+
 } // namespace
 
 void installPahoTrace()
@@ -45,9 +60,9 @@ void installPahoTrace()
     const std::lock_guard lock(mutex);
     if (lcPaho().isDebugEnabled() || lcPaho().isInfoEnabled()) {
         // debug: the per-packet protocol trace; info: paho's error lines only. paho's
-        // function and heap trace (MINIMUM..MAXIMUM) is never asked for.
+        // function and heap trace (MINIMUM..MAXIMUM) only when asked for by name.
         MQTTAsync_setTraceLevel(
-            lcPaho().isDebugEnabled() ? MQTTASYNC_TRACE_PROTOCOL : MQTTASYNC_TRACE_ERROR);
+            lcPaho().isDebugEnabled() ? debugTraceLevel() : MQTTASYNC_TRACE_ERROR);
         MQTTAsync_setTraceCallback(&forwardTrace);
         installed = true;
     } else if (installed) {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
 #include "subscription_p.h"
+#include "threadcheck_p.h"
 
 #include "client_p.h"
 
@@ -11,15 +12,7 @@ namespace QPaho {
 
 namespace {
 
-template<typename R>
-QFuture<R> finishedFuture(const R &result)
-{
-    QPromise<R> promise;
-    promise.start();
-    promise.addResult(result);
-    promise.finish();
-    return promise.future();
-}
+using Internal::finishedFuture;
 
 // Failures that say nothing about the filter: the connection went away, so the next
 // connect subscribes again.

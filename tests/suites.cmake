@@ -30,7 +30,8 @@ foreach(fuzzer fuzz_topic fuzz_properties)
     if(QPAHO_CLANGXX AND (NOT QPAHO_ONLY_TESTS OR fuzzer IN_LIST QPAHO_ONLY_TESTS))
         add_test(NAME ${fuzzer}
             COMMAND bash ${PROJECT_SOURCE_DIR}/tests/fuzz/run_fuzz.sh 20 ${fuzzer})
-        set_tests_properties(${fuzzer} PROPERTIES LABELS fuzz TIMEOUT 300)
+        set_tests_properties(${fuzzer} PROPERTIES LABELS fuzz TIMEOUT 300
+            ENVIRONMENT "QPAHO_GENERATED_INCLUDE_DIR=${PROJECT_BINARY_DIR}/include")
     endif()
 endforeach()
 # tst_install: installs this build into a temporary prefix, then builds and runs the

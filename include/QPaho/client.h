@@ -96,8 +96,8 @@ public:
         returning it at once.
 
         The settings are process-wide and cannot be undone, so QPaho never changes them by
-        itself. The environment variable \c{QPAHO_MALLOC_TUNING=1} opts in without code, and
-        \c{QPAHO_MALLOC_TUNING=0} keeps the tuning off whatever the application calls. It is
+        itself. The environment variable `QPAHO_MALLOC_TUNING=1` opts in without code, and
+        `QPAHO_MALLOC_TUNING=0` keeps the tuning off whatever the application calls. It is
         skipped when the environment configures malloc (MALLOC_TRIM_THRESHOLD_,
         MALLOC_MMAP_THRESHOLD_, MALLOC_TOP_PAD_, or glibc.malloc tunables in GLIBC_TUNABLES).
         Once the tuning happened, disabling changes nothing. Thread-safe. On other C libraries

@@ -50,6 +50,10 @@ moc=$(pkg-config --variable=libexecdir Qt6Core 2>/dev/null)/moc
 [[ -x $moc ]] || moc=/usr/lib/qt6/libexec/moc
 common=(-std=c++17 -g -O1 -fPIC -fno-omit-frame-pointer "-fsanitize=fuzzer,address,undefined"
     -fno-sanitize-recover=undefined -I"$root/include" -I"$root/src" -DQPAHO_BUILDING_LIBRARY)
+# The generated <QPaho/qpahoversion.h>: the CMake build directory's include/ (ctest passes it).
+if [[ -n ${QPAHO_GENERATED_INCLUDE_DIR:-} ]]; then
+    common+=(-I"$QPAHO_GENERATED_INCLUDE_DIR")
+fi
 
 # True when the binary $1 exists and is newer than every other argument (its sources).
 up_to_date() {
