@@ -608,7 +608,11 @@ bool ClientPrivate::startConnectAttempt()
         s.username = options.username().toUtf8();
         co.username = s.username.constData();
     }
-    if (!options.password().isNull()) {
+    // An empty password without a user name is no password (what an empty password field
+    // gives): paho would send the password flag alone, which MQTT 3.1.1 brokers refuse.
+    const bool noPassword = options.password().isNull()
+        || (options.password().isEmpty() && options.username().isEmpty());
+    if (!noPassword) {
         s.password = options.password();
         co.binarypwd.data = s.password.constData();
         co.binarypwd.len = int(s.password.size());
@@ -900,8 +904,8 @@ void ClientPrivate::restoreSubscriptions()
             QPromise<SubscribeResult> promise;
             promise.start();
             followers.emplace_back(object, promise.future());
-            request.promise.emplace(std::in_place_type<QPromise<SubscribeResult>>,
-                std::move(promise));
+            request.promise.emplace(
+                std::in_place_type<QPromise<SubscribeResult>>, std::move(promise));
         }
         const quint64 id = m_nextId++;
         m_requests.emplace(id, std::move(request));

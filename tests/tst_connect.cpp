@@ -132,6 +132,7 @@ private Q_SLOTS:
     void disconnect_data();
     void disconnect();
     void disconnectWhenNeverConnected();
+    void emptyPasswordWithoutUserIsNoPassword();
 
     void refused_data();
     void refused();
@@ -288,6 +289,19 @@ void TstConnect::connectSuccess()
     const QByteArray needle = connectLogNeedle(result.clientId(), version, true, 60);
     QVERIFY2(m_broker.waitForLog(needle, kTimeout, mark), needle.constData());
 
+    QPAHO_VERIFY_OK(await(client.disconnectFromHost()));
+}
+
+// An empty password field and no user name (what a form with empty fields gives) is "no
+// password": paho would send the password flag alone, which an MQTT 3.1.1 broker refuses as a
+// protocol error, on every retry.
+void TstConnect::emptyPasswordWithoutUserIsNoPassword()
+{
+    Client client;
+    ConnectOptions options(m_broker.tcpUri());
+    options.setPassword(QByteArray(""));
+    QPAHO_VERIFY_OK(await(client.connectToHost(options)));
+    QCOMPARE(client.state(), Client::State::Connected);
     QPAHO_VERIFY_OK(await(client.disconnectFromHost()));
 }
 
