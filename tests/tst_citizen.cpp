@@ -5,6 +5,7 @@
 // no request's own result reach errorOccurred(), and an idle client schedules nothing.
 // Behaviour only; the call times are in the benchmark (bench/, scenario "calls").
 #include "common/qpahotest.h"
+#include "common/threadnames.h"
 
 #include "handlereaper_p.h"
 
@@ -30,25 +31,6 @@ using QPaho::Internal::HandleReaper;
 namespace {
 
 constexpr int kTimeoutMs = 10000;
-
-// The task ids of this process' threads with that name (comm).
-QStringList taskIdsNamed(const QByteArray &name)
-{
-    QStringList ids;
-    const QStringList tasks
-        = QDir(QStringLiteral("/proc/self/task")).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
-    for (const QString &task : tasks) {
-        QFile comm(QStringLiteral("/proc/self/task/%1/comm").arg(task));
-        if (comm.open(QIODevice::ReadOnly) && comm.readAll().trimmed() == name)
-            ids.append(task);
-    }
-    return ids;
-}
-
-int threadsNamed(const QByteArray &name)
-{
-    return int(taskIdsNamed(name).size());
-}
 
 std::atomic<int> g_appTraceLines { 0 };
 
@@ -93,7 +75,7 @@ void countPahoCategory(QtMsgType type, const QMessageLogContext &context, const 
 qint64 wakeUpsOfThreadsNamed(const QByteArray &name)
 {
     qint64 total = 0;
-    for (const QString &task : taskIdsNamed(name)) {
+    for (const QString &task : threadIdsNamed(name)) {
         QFile status(QStringLiteral("/proc/self/task/%1/status").arg(task));
         if (!status.open(QIODevice::ReadOnly))
             continue;
@@ -108,12 +90,6 @@ qint64 wakeUpsOfThreadsNamed(const QByteArray &name)
 int reaperThreads()
 {
     return threadsNamed(QByteArrayLiteral("qpaho-reaper"));
-}
-
-int pahoThreads()
-{
-    return threadsNamed(QByteArrayLiteral("MQTTAsync_rcv"))
-        + threadsNamed(QByteArrayLiteral("MQTTAsync_send"));
 }
 
 // Holds the reaper for one scope (released at exit too: a failed QVERIFY returns early).

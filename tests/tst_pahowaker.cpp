@@ -5,6 +5,7 @@
 #include "pahowaker_p.h"
 
 #include "common/brokerfixture.h"
+#include "common/threadnames.h"
 
 #include <QtCore/QDir>
 #include <QtCore/QElapsedTimer>
@@ -34,6 +35,9 @@
 #include <vector>
 
 using QPaho::Internal::PahoWaker;
+using QPahoTest::pahoThreads;
+using QPahoTest::threadIdsNamed;
+using QPahoTest::threadsNamed;
 
 namespace {
 
@@ -42,32 +46,6 @@ qint64 nowNs()
     return std::chrono::duration_cast<std::chrono::nanoseconds>(
         std::chrono::steady_clock::now().time_since_epoch())
         .count();
-}
-
-// The ids of this process' threads with that name (comm): paho's are MQTTAsync_send and
-// MQTTAsync_rcv, the waker's server thread is qpaho-waker.
-QStringList threadIdsNamed(const QByteArray &name)
-{
-    QStringList ids;
-    const QStringList tasks
-        = QDir(QStringLiteral("/proc/self/task")).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
-    for (const QString &task : tasks) {
-        QFile comm(QStringLiteral("/proc/self/task/%1/comm").arg(task));
-        if (comm.open(QIODevice::ReadOnly) && comm.readAll().trimmed() == name)
-            ids.append(task);
-    }
-    return ids;
-}
-
-int threadsNamed(const QByteArray &name)
-{
-    return int(threadIdsNamed(name).size());
-}
-
-int pahoThreads()
-{
-    return threadsNamed(QByteArrayLiteral("MQTTAsync_rcv"))
-        + threadsNamed(QByteArrayLiteral("MQTTAsync_send"));
 }
 
 int wakerThreads()
