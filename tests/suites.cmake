@@ -1,6 +1,6 @@
 # The suites: one qpaho_add_test() per tests/tst_<concern>.cpp.
 qpaho_add_test(tst_nodelay LABELS unit broker TIMEOUT 60 INTERNAL
-    SOURCES ${PROJECT_SOURCE_DIR}/src/nodelay.cpp LINK eclipse-paho-mqtt-c::paho-mqtt3as)
+    SOURCES ${PROJECT_SOURCE_DIR}/src/paho/nodelay.cpp LINK eclipse-paho-mqtt-c::paho-mqtt3as)
 qpaho_add_test(tst_topic LABELS unit TIMEOUT 60)
 qpaho_add_test(tst_connect LABELS broker TIMEOUT 120)
 qpaho_add_test(tst_invalid LABELS broker TIMEOUT 120)
@@ -21,7 +21,7 @@ qpaho_add_test(tst_lifetime LABELS broker TIMEOUT 120)
 qpaho_add_test(tst_pahomapping LABELS unit TIMEOUT 60)
 qpaho_add_test(tst_logging LABELS broker TIMEOUT 120)
 qpaho_add_test(tst_pahowaker LABELS unit broker TIMEOUT 60 INTERNAL
-    SOURCES ${PROJECT_SOURCE_DIR}/src/pahowaker.cpp LINK eclipse-paho-mqtt-c::paho-mqtt3as)
+    SOURCES ${PROJECT_SOURCE_DIR}/src/paho/pahowaker.cpp LINK eclipse-paho-mqtt-c::paho-mqtt3as)
 # libFuzzer targets, built with clang++ by run_fuzz.sh (g++ has no libFuzzer); only when clang++
 # is installed, so the suite still configures without it. tests/fuzz/CMakeLists.txt builds them
 # natively (fuzz_*_short) when the whole build uses Clang.

@@ -7,7 +7,7 @@
 #include "common/qpahotest.h"
 #include "common/threadnames.h"
 
-#include "handlereaper_p.h"
+#include "paho/handlereaper_p.h"
 
 #include <QPaho/QPaho>
 

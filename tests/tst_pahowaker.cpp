@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
-// PahoWaker (src/pahowaker_p.h) with raw paho MQTTAsync clients against a real mosquitto: the
+// PahoWaker (src/paho/pahowaker_p.h) with raw paho MQTTAsync clients against a real mosquitto: the
 // 1-2 s connect latency paho's receive thread causes while another connection is open, that the
 // waker removes it, that the hidden client lets paho's threads stop, and concurrent wakes.
-#include "pahowaker_p.h"
+#include "paho/pahowaker_p.h"
 
 #include "common/brokerfixture.h"
 #include "common/threadnames.h"

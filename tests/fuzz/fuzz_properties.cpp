@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
-// libFuzzer target for the MQTT 5 property conversion (src/properties.cpp): validateProperties(),
+// libFuzzer target for the MQTT 5 property conversion (src/values/properties.cpp): validateProperties(),
 // toPaho() and fromPaho(). Built by tests/fuzz/CMakeLists.txt (Clang) or tests/fuzz/run_fuzz.sh:
 //   clang++ -std=c++17 -fsanitize=fuzzer,address,undefined -I include -I src \
-//       -DQPAHO_BUILDING_LIBRARY tests/fuzz/fuzz_properties.cpp src/properties.cpp \
+//       -DQPAHO_BUILDING_LIBRARY tests/fuzz/fuzz_properties.cpp src/values/properties.cpp \
 //       moc_properties.cpp $(pkg-config --cflags --libs Qt6Core) -lpaho-mqtt3as -fPIC
 // (moc_properties.cpp: moc include/QPaho/properties.h, for the Q_GADGET/Q_ENUM).
 //
@@ -28,7 +28,7 @@
 //      Indicator, Request Problem/Response Information are 0 or 1; every string, user property
 //      name/value and binary value fits its 16-bit length prefix (65535 bytes).
 // Sanitizers check the rest (toPaho/fromPaho/validateProperties on any input).
-#include "properties_p.h"
+#include "values/properties_p.h"
 
 #include <QPaho/properties.h>
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
 // libFuzzer target for QPaho::Topic. Build (not part of the CMake build yet):
 //   clang++ -std=c++17 -fsanitize=fuzzer,address,undefined -I include -DQPAHO_BUILDING_LIBRARY \
-//       tests/fuzz/fuzz_topic.cpp src/topic.cpp $(pkg-config --cflags --libs Qt6Core) -fPIC
+//       tests/fuzz/fuzz_topic.cpp src/values/topic.cpp $(pkg-config --cflags --libs Qt6Core) -fPIC
 //
 // The input is split into a filter and a topic name at the first 0xFF byte (or in the
 // middle if there is none). Each part is decoded twice: as UTF-8 (malformed sequences

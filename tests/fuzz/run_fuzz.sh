@@ -74,23 +74,23 @@ for target in "${targets[@]}"; do
     binary=$dir/$target
     case $target in
     fuzz_topic)
-        sources=("$here/fuzz_topic.cpp" "$root/src/topic.cpp" "$root/include/QPaho/topic.h")
+        sources=("$here/fuzz_topic.cpp" "$root/src/values/topic.cpp" "$root/include/QPaho/topic.h")
         if ! up_to_date "$binary" "${sources[@]}"; then
             echo "run_fuzz.sh: building $target" >&2
             # shellcheck disable=SC2086
-            "$cxx" "${common[@]}" "$here/fuzz_topic.cpp" "$root/src/topic.cpp" -o "$binary" \
+            "$cxx" "${common[@]}" "$here/fuzz_topic.cpp" "$root/src/values/topic.cpp" -o "$binary" \
                 $qt_flags
         fi
         ;;
     fuzz_properties)
-        sources=("$here/fuzz_properties.cpp" "$root/src/properties.cpp" "$root/src/properties_p.h"
+        sources=("$here/fuzz_properties.cpp" "$root/src/values/properties.cpp" "$root/src/values/properties_p.h"
             "$root/include/QPaho/properties.h")
         if ! up_to_date "$binary" "${sources[@]}"; then
             echo "run_fuzz.sh: building $target" >&2
             # properties.h has Q_GADGET/Q_ENUM: its meta-object comes from moc.
             "$moc" "$root/include/QPaho/properties.h" -o "$dir/moc_properties.cpp"
             # shellcheck disable=SC2086
-            "$cxx" "${common[@]}" "$here/fuzz_properties.cpp" "$root/src/properties.cpp" \
+            "$cxx" "${common[@]}" "$here/fuzz_properties.cpp" "$root/src/values/properties.cpp" \
                 "$dir/moc_properties.cpp" -o "$binary" $qt_flags -lpaho-mqtt3as
         fi
         ;;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
-#include "logging_p.h"
+#include "common/logging_p.h"
 
 extern "C" {
 #include <MQTTAsync.h>

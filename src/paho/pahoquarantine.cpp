@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
-#include "pahoquarantine_p.h"
+#include "paho/pahoquarantine_p.h"
 
 #include <mutex>
 #include <utility>

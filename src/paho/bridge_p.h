@@ -6,8 +6,7 @@
 #ifndef QPAHO_BRIDGE_P_H
 #define QPAHO_BRIDGE_P_H
 
-#include <QPaho/message.h>
-#include <QPaho/properties.h>
+#include "paho/pahoevent_p.h"
 
 #include <QtCore/QHash>
 #include <QtCore/QList>
@@ -26,8 +25,6 @@ namespace QPaho::Internal {
 
 class Bridge;
 
-enum class RequestKind : quint8 { Connect, Disconnect, Subscribe, Unsubscribe, Publish };
-
 /*!
     The C context handed to paho with one request. paho passes it back to exactly the
     callbacks of that request. A non-connect context is freed by its first callback;
@@ -42,32 +39,6 @@ struct Context
     int filterCount = 1; // subscribe/unsubscribe: how many reason codes to read
     Context *prev = nullptr; // intrusive list of live contexts, guarded by the bridge mutex
     Context *next = nullptr;
-};
-
-/*! One thing that happened on a paho thread, copied out of paho's memory. */
-struct BridgeEvent
-{
-    enum class Type : quint8 {
-        Success, // a request's onSuccess
-        Failure, // a request's onFailure
-        MessageArrived,
-        ConnectionLost,
-        ServerDisconnect, // MQTT 5 DISCONNECT from the broker (no connectionLost follows)
-        DeliveryComplete // a QoS 1/2 publish completed (used for restored publishes)
-    };
-    Type type = Type::Success;
-    RequestKind kind = RequestKind::Publish;
-    bool sessionPresent = false;
-    bool dropped = false; // a message dropped by the inbound overflow policy
-    int code = 0; // paho return code
-    int reasonCode = 0;
-    int token = 0;
-    int mqttVersion = 0;
-    quint64 requestId = 0;
-    QString text; // failure message, lost cause, or the connected server URI
-    QList<int> reasonCodes;
-    std::optional<Properties> properties;
-    std::optional<Message> message;
 };
 
 /*!

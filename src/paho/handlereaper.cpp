@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
 // HandleReaper: MQTTAsync_destroy() and the waker release on a worker thread that exists only
 // while there is work (see handlereaper_p.h).
-#include "handlereaper_p.h"
+#include "paho/handlereaper_p.h"
 
-#include "bridge_p.h"
-#include "pahowaker_p.h"
+#include "paho/bridge_p.h"
+#include "paho/pahowaker_p.h"
 
 #include <QtCore/QList>
 #include <QtCore/qglobal.h>

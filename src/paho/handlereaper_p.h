@@ -6,7 +6,7 @@
 #ifndef QPAHO_HANDLEREAPER_P_H
 #define QPAHO_HANDLEREAPER_P_H
 
-#include "autotest_p.h"
+#include "common/autotest_p.h"
 
 #include <QtCore/QByteArray>
 

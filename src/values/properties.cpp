@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
-#include "properties_p.h"
+#include "values/properties_p.h"
 
 #include <QtCore/QDebug>
 #include <QtCore/QHash>

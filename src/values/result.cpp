@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
-#include "result_p.h"
+#include "values/result_p.h"
 
 #include <QtCore/QDebug>
 

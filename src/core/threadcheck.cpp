@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
 // Refusing requests made from a thread other than the Client's (see threadcheck_p.h).
-#include "threadcheck_p.h"
 
-#include "logging_p.h"
+#include "core/threadcheck_p.h"
+
+#include "common/logging_p.h"
 
 #include <QtCore/QCoreApplication>
 #include <QtCore/QObject>

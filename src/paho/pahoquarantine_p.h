@@ -6,7 +6,7 @@
 #ifndef QPAHO_PAHOQUARANTINE_P_H
 #define QPAHO_PAHOQUARANTINE_P_H
 
-#include "bridge_p.h"
+#include "paho/bridge_p.h"
 
 extern "C" {
 #include <MQTTAsync.h>

@@ -9,9 +9,9 @@
 #include <QPaho/client.h>
 #include <QPaho/subscription.h>
 
-#include "bridge_p.h"
-#include "nodelay_p.h"
-#include "resendloopguard_p.h"
+#include "paho/bridge_p.h"
+#include "paho/nodelay_p.h"
+#include "core/resendloopguard_p.h"
 
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QHash>
@@ -190,11 +190,16 @@ private:
     // Runs while requests are in paho: no event from paho for a whole interval makes it kick
     // paho's send thread, which can sleep through a lost wake-up for 1 s (PahoWaker).
     QTimer m_stallWatchdog;
+    // A lost wake-up of paho's send thread costs 1 s; the watchdog turns it into 5-10 ms.
+    // Kicks that change nothing (a broker that is simply slow to acknowledge) back off to one
+    // per 80 ms.
+    static constexpr int kStallCheckMs = 5;
+    static constexpr int kMaxStallBackoffShift = 4;
     void checkPahoProgress();
     // A request paho gave back (refused while disconnected, or a publish it dropped at a
     // connection loss): out of the in-flight budget, back to the front of the queue.
     void takeBackFromPaho(quint64 id, Request &request);
-    bool m_connectWaking = false; // holds a PahoWaker::connectStarted() (src/pahowaker_p.h)
+    bool m_connectWaking = false; // holds a PahoWaker::connectStarted() (src/paho/pahowaker_p.h)
     void endConnectWakes();
     quint64 m_pahoEvents = 0; // events drained from the bridge, ever
     quint64 m_pahoEventsAtLastCheck = 0;
@@ -233,6 +238,7 @@ private:
         QTimer *timer = nullptr;
     };
     void finishResponse(const QByteArray &correlation, const Message &message);
+    void failPendingResponses(const QString &why);
     void publishRequest(const QByteArray &correlation, const Message &message);
     bool takeResponse(const Message &message);
     QString m_responseTopic;

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
-#include "bridge_p.h"
+#include "paho/bridge_p.h"
 
-#include "message_p.h"
-#include "properties_p.h"
+#include "values/message_p.h"
+#include "values/properties_p.h"
 
 #include <QtCore/QCoreApplication>
 #include <QtCore/QEvent>

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
-#include "subscription_p.h"
-#include "threadcheck_p.h"
+#include "api/subscription_p.h"
+#include "core/threadcheck_p.h"
 
-#include "client_p.h"
+#include "core/client_p.h"
 
 #include <QPaho/topic.h>
 

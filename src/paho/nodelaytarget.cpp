@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
 // The endpoint TCP_NODELAY may be applied to (see nodelaytarget_p.h).
-#include "nodelaytarget_p.h"
+#include "paho/nodelaytarget_p.h"
 
-#include "nodelay_p.h"
+#include "paho/nodelay_p.h"
 
 #include <QtCore/QObject>
 #include <QtCore/QUrl>

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
-#include "client_p.h"
+#include "core/client_p.h"
 
-#include "allocatortuning_p.h"
-#include "threadcheck_p.h"
+#include "paho/allocatortuning_p.h"
+#include "core/threadcheck_p.h"
 
 namespace QPaho {
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
-#include "pahowaker_p.h"
+#include "paho/pahowaker_p.h"
 
 #include <QtCore/QLoggingCategory>
 #include <QtCore/qglobal.h>

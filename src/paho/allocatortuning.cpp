@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
-#include "allocatortuning_p.h"
+#include "paho/allocatortuning_p.h"
 
-#include "logging_p.h"
+#include "common/logging_p.h"
 
 #include <QtCore/QByteArray>
 

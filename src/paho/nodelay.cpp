@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
-#include "nodelay_p.h"
+#include "paho/nodelay_p.h"
 
 #include <QtCore/QMutex>
 #include <QtCore/QMutexLocker>

@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
+// The inbox: drains what the Bridge collected on paho's threads, on this thread, in paho's
+// order, and turns each event into a finished request, a received message or a state change.
+
+#include "core/client_p.h"
+
+#include "common/logging_p.h"
+#include "paho/allocatortuning_p.h"
+#include "paho/pahoerrors_p.h"
+#include "values/result_p.h"
+
+#include <QtCore/QCoreApplication>
+
+#include <algorithm>
+
+namespace QPaho {
+
+using namespace Internal;
+
+namespace {
+
+// A drained event vector is kept for reuse up to this capacity (a burst beyond it is rare).
+constexpr std::size_t kMaxSpareEvents = 4096;
+
+} // namespace
+
+void ClientPrivate::customEvent(QEvent *event)
+{
+    if (int(event->type()) == Bridge::wakeEventType())
+        drain();
+}
+
+void ClientPrivate::drain()
+{
+    if (!m_bridge || m_shuttingDown)
+        return;
+    // The spare vector's capacity goes to the inbox; a nested drain (a user slot running an
+    // event loop) finds the spare empty and simply starts without one.
+    std::vector<BridgeEvent> events = std::move(m_spareEvents);
+    m_bridge->takeEvents(events);
+    m_pahoEvents += events.size();
+    const quint64 dropped = m_bridge->takeDroppedCount();
+    if (dropped) {
+        messagesDropped += dropped;
+        markStatisticsChanged();
+        qCWarning(lcClient) << dropped << "received messages dropped: inbound queue full";
+    }
+    const auto alive = m_alive;
+    for (BridgeEvent &event : events) {
+        switch (event.type) {
+        case BridgeEvent::Type::Success:
+        case BridgeEvent::Type::Failure:
+            handleRequestEvent(event);
+            break;
+        case BridgeEvent::Type::MessageArrived:
+            if (!event.dropped && event.message) {
+                AllocatorTuning::notePayload(event.message->payload().size());
+                ++messagesReceived;
+                dispatchMessage(*event.message);
+            }
+            break;
+        case BridgeEvent::Type::ConnectionLost: {
+            const QString cause = event.text.isEmpty()
+                ? QStringLiteral("the connection to %1 was lost").arg(serverUri)
+                : event.text;
+            handleConnectionDown(Result(Error::ConnectionLost, cause), true);
+            break;
+        }
+        case BridgeEvent::Type::ServerDisconnect: {
+            Result reason(Error::Disconnected,
+                QStringLiteral("the broker disconnected: %1").arg(event.text), 0, event.reasonCode);
+            if (event.properties)
+                ResultAccess::data(reason).properties = *event.properties;
+            if (state == Client::State::Connected && !options.automaticReconnect()) {
+                handleConnectionDown(reason, false);
+            } else {
+                // paho reports no connectionLost after a server DISCONNECT (notes §3).
+                if (state == Client::State::Connected)
+                    Q_EMIT q_ptr->disconnected(reason);
+                if (*alive)
+                    handleConnectionDown(reason, true);
+            }
+            break;
+        }
+        case BridgeEvent::Type::DeliveryComplete:
+            if (m_restoredTokens.remove(event.token))
+                Q_EMIT q_ptr->restoredPublishCompleted(event.token);
+            break;
+        }
+        if (!*alive)
+            return;
+    }
+    if (messagesReceived && !events.empty())
+        markStatisticsChanged();
+    events.clear();
+    if (events.capacity() <= kMaxSpareEvents && events.capacity() > m_spareEvents.capacity())
+        m_spareEvents = std::move(events);
+    pump();
+}
+
+void ClientPrivate::handleRequestEvent(BridgeEvent &event)
+{
+    const bool success = event.type == BridgeEvent::Type::Success;
+    if (event.kind == RequestKind::Connect) {
+        // Only the newest attempt counts; a context of an older attempt may still fire.
+        if (success)
+            handleConnectSuccess(event);
+        else
+            handleConnectFailure(event);
+        return;
+    }
+    if (event.kind == RequestKind::Disconnect) {
+        if (state == Client::State::Disconnecting)
+            finishDisconnect(Result());
+        return;
+    }
+    auto it = m_requests.find(event.requestId);
+    if (it == m_requests.end())
+        return; // finished already (timeout, connection loss): late results are ignored
+    Request &request = it->second;
+
+    Result result;
+    ResultData &d = ResultAccess::data(result);
+    d.pahoCode = event.code;
+    d.reasonCode = event.reasonCode;
+    d.filters = request.filters;
+    d.reasonCodes = event.reasonCodes;
+    if (event.properties)
+        d.properties = *event.properties;
+    if (request.kind == RequestKind::Publish) {
+        d.messageId = event.token;
+        d.topic = request.message.topic();
+        if (success && request.message.qos() > 0)
+            m_resendGuard.progressed();
+    }
+
+    if (success) {
+        if (request.kind == RequestKind::Subscribe) {
+            const auto failed = std::find_if(
+                d.reasonCodes.cbegin(), d.reasonCodes.cend(), [](int c) { return c >= 0x80; });
+            if (failed != d.reasonCodes.cend()) {
+                d.error = Error::Refused;
+                d.reasonCode = *failed;
+                d.errorString = QStringLiteral("the broker refused the subscription: %1")
+                                    .arg(reasonText(*failed));
+            }
+            // Remember what the broker granted, for a reconnect without session.
+            for (qsizetype i = 0; i < request.subscriptions.size(); ++i) {
+                if (d.reasonCodes.value(i, 0x80) >= 0x80)
+                    continue;
+                const auto &sub = request.subscriptions.at(i);
+                m_subscriptions.removeIf([&sub](const QPair<QString, SubscribeOptions> &s) {
+                    return s.first == sub.first;
+                });
+                m_subscriptions.append(sub);
+            }
+        } else if (request.kind == RequestKind::Unsubscribe) {
+            const auto failed = std::find_if(
+                d.reasonCodes.cbegin(), d.reasonCodes.cend(), [](int c) { return c >= 0x80; });
+            if (failed != d.reasonCodes.cend()) {
+                d.error = Error::Refused;
+                d.reasonCode = *failed;
+                d.errorString = QStringLiteral("the broker refused the unsubscribe: %1")
+                                    .arg(reasonText(*failed));
+            }
+        } else if (event.reasonCode >= 0x80) {
+            d.error = Error::Refused;
+            d.errorString = QStringLiteral("the broker refused the publish: %1")
+                                .arg(reasonText(event.reasonCode));
+        }
+    } else if (event.code == 0) {
+        // An MQTT 5 refusal (PUBACK/PUBREC/SUBACK reason >= 0x80, notes §3).
+        d.error = Error::Refused;
+        d.errorString = QStringLiteral("the broker refused the request: %1")
+                            .arg(reasonText(event.reasonCode));
+    } else if (event.code == MQTTASYNC_OPERATION_INCOMPLETE
+        || (event.code == MQTTASYNC_FAILURE && event.token == 0)) {
+        // -11: paho dropped it at a connection loss; -1 with no token: a socket write failed.
+        d.error = Error::ConnectionLost;
+        d.errorString = QStringLiteral("the connection was lost before the broker confirmed it");
+    } else {
+        d.error = errorForPahoCode(event.code);
+        d.errorString = event.text.isEmpty() ? pahoText(event.code) : event.text;
+        // paho reports a v3.1.1 single-filter SUBACK 0x80 as onFailure with code 0x80
+        // (MQTT_BAD_SUBSCRIBE), not with MQTTASYNC_FAILURE.
+        if (event.code == MQTT_BAD_SUBSCRIBE && request.kind == RequestKind::Subscribe
+            && !isMqtt5()) {
+            d.error = Error::Refused; // v3.1.1 SUBACK 0x80
+            d.reasonCode = 0x80;
+            d.reasonCodes = { 0x80 };
+            d.errorString = QStringLiteral("the broker refused the subscription (SUBACK 0x80)");
+        }
+    }
+    // -1 with no token for a QoS 1/2 publish: its socket write failed, and paho has just
+    // freed memory its session still refers to (PahoQuarantine). Abandon that session now,
+    // before a reconnect could re-send the garbage.
+    if (!success && request.isAckedPublish() && event.code == MQTTASYNC_FAILURE
+        && event.token == 0) {
+        const auto alive = m_alive;
+        abandonPahoSession(Abandon::BrokenWrite, event.requestId);
+        if (!*alive)
+            return;
+        // paho's own report of the loss went to the parked handle's bridge: report it here.
+        if (state == Client::State::Connected || state == Client::State::Disconnecting)
+            handleConnectionDown(
+                Result(Error::ConnectionLost, QStringLiteral("a write to the broker failed")),
+                true);
+        else if (state == Client::State::Connecting || state == Client::State::Reconnecting)
+            m_reconnectTimer.start(0); // the attempt ran on the parked handle: start anew
+        return;
+    }
+    const bool internal = !request.promise;
+    if (internal && !result.isOk())
+        qCWarning(lcClient) << "restoring subscription" << request.filters
+                            << "failed:" << result.errorString();
+    finishRequest(event.requestId, result);
+    if (internal && !result.isOk())
+        Q_EMIT q_ptr->errorOccurred(result);
+}
+
+} // namespace QPaho
