@@ -4,6 +4,7 @@
 #include "paho/handlereaper_p.h"
 
 #include "paho/bridge_p.h"
+#include "paho/pahoversion_p.h"
 #include "paho/pahowaker_p.h"
 
 #include <QtCore/QList>
@@ -53,12 +54,12 @@ Shared &shared()
     return *instance;
 }
 
-void runJob(Job &job)
+void runJob(Job &job, int lingerMs = kLingerMs)
 {
     if (job.handle)
         MQTTAsync_destroy(&job.handle); // afterwards no paho callback reaches job.bridge
     job.bridge.reset();
-    PahoWaker::releaseLingering(kLingerMs);
+    PahoWaker::releaseLingering(lingerMs);
     job.bridge.reset();
     job.keepAlive.reset();
 }
@@ -99,8 +100,14 @@ struct DrainAtExit
 void HandleReaper::destroyLater(MQTTAsync handle, std::unique_ptr<Bridge> bridge,
     const QByteArray &persistenceDirectory, std::shared_ptr<const void> keepAlive)
 {
-    Shared &s = shared();
     Job job { handle, std::move(bridge), persistenceDirectory, std::move(keepAlive) };
+    if (!pahoNeeds(Workaround::BlockingDestroy)) {
+        // The gate (paho/pahoversion_p.h): a paho whose destroy does not block is destroyed
+        // right here, as without the reaper, and nothing lingers on the caller's thread.
+        runJob(job, 0);
+        return;
+    }
+    Shared &s = shared();
     std::unique_lock lock(s.mutex);
     if (!s.workerRunning) {
         try {

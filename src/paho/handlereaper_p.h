@@ -40,6 +40,15 @@ class Bridge;
 //   4. `keepAlive` is released (strings paho's options point to).
 // Jobs run one at a time, in order. The process waits for the queue at exit (a static
 // destructor), so no handle is left half destroyed.
+//
+// Versions and switch (paho/pahoversion_p.h, docs/paho-workarounds.md):
+// Workaround::BlockingDestroy. MQTTAsync_destroy() blocks in 1.3.11 (Debian 12's 1.3.12,
+// measured ~100 ms for the last client, and as long as a DNS lookup paho runs under its mutex)
+// and the same code is in upstream's 1.3.13 (MQTTAsync_stop's loop of 100 ms sleeps); no fixed
+// release is known, so it is on for every version until a fix is recorded. destroyLater() is the
+// one gate: off, it runs the job at once on the caller's thread (no linger), with no worker.
+// The tests: tst_citizen (destroyLeavesPahoWorkToTheReaper, reconnectDoesNotWaitForTheOldHandle),
+// tst_pahoversion for the gate.
 class QPAHO_AUTOTEST_EXPORT HandleReaper
 {
 public:

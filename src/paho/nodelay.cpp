@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
 #include "paho/nodelay_p.h"
 
+#include "paho/pahoversion_p.h"
+
 #include <QtCore/QMutex>
 #include <QtCore/QMutexLocker>
 
@@ -360,7 +362,9 @@ void NoDelayTracker::setEnabled(bool enabled)
 void NoDelayTracker::prepare()
 {
     reset();
-    if (m_enabled)
+    // The gate (paho/pahoversion_p.h): without a snapshot, apply() changes nothing, and a paho
+    // that sets TCP_NODELAY itself keeps its socket options.
+    if (m_enabled && pahoNeeds(Workaround::NoTcpNoDelay))
         m_before = SocketSnapshot::take();
 }
 

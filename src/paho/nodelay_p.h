@@ -39,6 +39,15 @@
 //
 // Implemented on Linux (and Android) through /proc/self/fd; elsewhere everything is a no-op that
 // reports 0 sockets, and paho keeps its default socket options.
+//
+// Versions and switch (paho/pahoversion_p.h, docs/paho-workarounds.md): Workaround::NoTcpNoDelay.
+// paho sets no TCP_NODELAY in 1.3.11 (Debian 12's 1.3.12, measured) nor in upstream's 1.3.13
+// source (Socket_new sets only SO_NOSIGPIPE/SO_SNDBUF); no fixed release is known, so it is on
+// for every version until a fix is recorded. NoDelayTracker::prepare() is the one gate: off, it
+// takes no snapshot and apply() changes nothing. Should a paho set TCP_NODELAY itself while the
+// gate is still on, apply() finds the option already set and changes nothing either. The tests:
+// tst_nodelay (endToEndWithPaho: paho's socket has no TCP_NODELAY before, has it after),
+// tst_pahoversion for the gate.
 
 namespace QPaho::Internal {
 

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
 #include "paho/pahoquarantine_p.h"
 
+#include "paho/handlereaper_p.h"
+#include "paho/pahoversion_p.h"
+#include "paho/pahowaker_p.h"
+
 #include <mutex>
 #include <utility>
 #include <vector>
@@ -32,12 +36,27 @@ std::vector<Parked> &parkingLot()
 
 } // namespace
 
-void park(MQTTAsync handle, std::unique_ptr<Bridge> bridge, std::shared_ptr<const void> keepAlive)
+void park(MQTTAsync handle, std::unique_ptr<Bridge> bridge, std::shared_ptr<const void> keepAlive,
+    const QByteArray &persistenceDirectory)
 {
     if (bridge)
         bridge->detach();
+    if (!pahoNeeds(Workaround::FailedWriteCorruptsSession)) {
+        // The gate (paho/pahoversion_p.h): this paho's session memory is intact, so the handle
+        // is destroyed like any other. The reaper's job gives one waker reference back, and the
+        // caller gives the handle's own back after park(): the job gets a reference of its own.
+        PahoWaker::acquire();
+        HandleReaper::destroyLater(
+            handle, std::move(bridge), persistenceDirectory, std::move(keepAlive));
+        return;
+    }
     std::lock_guard lock(parkingMutex());
     parkingLot().push_back({ handle, std::move(bridge), std::move(keepAlive) });
+}
+
+void parkForTesting(MQTTAsync handle, std::shared_ptr<const void> keepAlive)
+{
+    park(handle, nullptr, std::move(keepAlive));
 }
 
 int parkedCount()

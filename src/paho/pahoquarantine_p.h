@@ -6,7 +6,10 @@
 #ifndef QPAHO_PAHOQUARANTINE_P_H
 #define QPAHO_PAHOQUARANTINE_P_H
 
+#include "common/autotest_p.h"
 #include "paho/bridge_p.h"
+
+#include <QtCore/QByteArray>
 
 extern "C" {
 #include <MQTTAsync.h>
@@ -33,12 +36,25 @@ namespace QPaho::Internal::PahoQuarantine {
     connects again. The cost is the handle's memory (at most the publishes it held) and paho's
     threads, which stay while a parked handle exists.
 
-    Thread-safe.
+    Versions and switch (paho/pahoversion_p.h, docs/paho-workarounds.md):
+    Workaround::FailedWriteCorruptsSession. Reproduced on 1.3.11 (Debian 12's 1.3.12), the
+    code followed through 1.3.16; no fixed release is known, so it is on for every version
+    until a fix is recorded. park() is the one gate: off, it hands the handle to the
+    HandleReaper to be destroyed like any other (with \c persistenceDirectory, if given, so
+    that a new handle on that store waits for the destroy). The detection that decides to
+    call park() is the core's (ResendLoopGuard and the broken-write failure). The tests:
+    tst_faults (the broken-write and resend-loop tests), tst_pahoversion for the gate.
+
+    Thread-safe; not from a paho callback.
 */
-void park(MQTTAsync handle, std::unique_ptr<Bridge> bridge, std::shared_ptr<const void> keepAlive);
+void park(MQTTAsync handle, std::unique_ptr<Bridge> bridge, std::shared_ptr<const void> keepAlive,
+    const QByteArray &persistenceDirectory = {});
 
 /*! How many handles this process has parked. */
-int parkedCount();
+QPAHO_AUTOTEST_EXPORT int parkedCount();
+
+/*! Tests only: park() without a Bridge (the suites cannot destroy one: it is not exported). */
+QPAHO_AUTOTEST_EXPORT void parkForTesting(MQTTAsync handle, std::shared_ptr<const void> keepAlive);
 
 } // namespace QPaho::Internal::PahoQuarantine
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
 #include "paho/pahowaker_p.h"
 
+#include "paho/pahoversion_p.h"
+
 #include <QtCore/QLoggingCategory>
 #include <QtCore/qglobal.h>
 
@@ -83,6 +85,9 @@ struct Shared
     std::atomic<bool> wakePending { false };
     std::atomic<qint64> wakeUntilNs { 0 };
     std::atomic<bool> stopRequested { false };
+    // The version gate, read at start(): which of the two paho defects this paho has.
+    std::atomic<bool> wakesNeeded { false }; // Workaround::ReceiveThreadPoll
+    std::atomic<bool> kicksNeeded { false }; // Workaround::SendThreadLostSignal
 
     // The hidden client as paho reports it (set from paho callbacks).
     std::atomic<bool> connected { false };
@@ -480,6 +485,13 @@ void stopServer(Shared &s)
 // Called with s.lifecycle held, when the count goes from 0 to 1.
 void start(Shared &s)
 {
+    // The gate (paho/pahoversion_p.h): a paho that has neither defect gets no thread, no
+    // listener and no hidden client; the reference count still runs, so release() stays even.
+    s.wakesNeeded.store(pahoNeeds(Workaround::ReceiveThreadPoll), std::memory_order_release);
+    s.kicksNeeded.store(pahoNeeds(Workaround::SendThreadLostSignal), std::memory_order_release);
+    if (!s.wakesNeeded.load(std::memory_order_relaxed)
+        && !s.kicksNeeded.load(std::memory_order_relaxed))
+        return;
     if (s.wakeFd.load(std::memory_order_acquire) < 0) {
         const int fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         if (fd < 0)
@@ -604,7 +616,8 @@ void PahoWaker::release()
 void PahoWaker::wake()
 {
     Shared &s = shared();
-    if (!s.running.load(std::memory_order_acquire))
+    if (!s.running.load(std::memory_order_acquire)
+        || !s.wakesNeeded.load(std::memory_order_relaxed))
         return;
     if (s.wakePending.exchange(true, std::memory_order_acq_rel))
         return; // the server has not taken the previous request yet: it covers this one
@@ -614,7 +627,8 @@ void PahoWaker::wake()
 void PahoWaker::wakeFor(int durationMs)
 {
     Shared &s = shared();
-    if (durationMs <= 0 || !s.running.load(std::memory_order_acquire))
+    if (durationMs <= 0 || !s.running.load(std::memory_order_acquire)
+        || !s.wakesNeeded.load(std::memory_order_relaxed))
         return;
     const qint64 now = nowNs();
     const qint64 until = now + qint64(durationMs) * 1'000'000;
@@ -651,7 +665,8 @@ void PahoWaker::kickSendThread()
 {
     Shared &s = shared();
     MQTTAsync target = s.kickTarget.load(std::memory_order_acquire);
-    if (!target || !s.connected.load(std::memory_order_acquire))
+    if (!target || !s.connected.load(std::memory_order_acquire)
+        || !s.kicksNeeded.load(std::memory_order_relaxed))
         return;
     // One payload byte: paho mallocs and memcpys payloadlen bytes, and malloc(0) may be null.
     static char payload = 'k';

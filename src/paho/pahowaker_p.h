@@ -22,6 +22,16 @@
 // in the process, a new connection therefore takes 1-2 s to reach CONNACK, and a payload larger
 // than the socket buffer advances by one buffer per second.
 //
+// Versions and switch (paho/pahoversion_p.h, docs/paho-workarounds.md). Two paho defects, two
+// gates: the receive thread's 1 s poll (Workaround::ReceiveThreadPoll: wake(), wakeFor(),
+// connectStarted()) and the send thread's lost signal (Workaround::SendThreadLostSignal:
+// kickSendThread()). Both measured on 1.3.11 (Debian 12's 1.3.12), the same code in upstream's
+// 1.3.13 source; no fixed release is known, so both are on for every version until a fix is
+// recorded there. The first acquire() reads the gates: a paho that needs neither gets no thread,
+// no listener and no hidden client. Their tests: tst_pahowaker (secondConnectIsSlowWithoutWaker
+// shows the defect, wakerMakesSecondConnectFast and kickRunsCommandQueuedBehindPartialWrite fail
+// without the waker), and tst_pahoversion for the gate.
+//
 // PahoWaker makes that receive thread wake up on demand. A hidden paho client (MQTT 3.1.1,
 // keepAliveInterval 0, clean session, no user code in its callbacks) connects to a tiny server
 // that runs on a plain thread of its own ("qpaho-waker") and listens on 127.0.0.1:<ephemeral>.
