@@ -85,3 +85,7 @@ if(QPAHO_BUILD_EXAMPLES AND Qt6Widgets_FOUND)
     endif()
 endif()
 qpaho_add_test(tst_subscription LABELS broker TIMEOUT 180)
+# The owner-thread core alone, against a fake paho (tests/common/fakepahosession.h): no broker.
+foreach(suite tst_corerequests tst_coreconnection tst_corerouting)
+    qpaho_add_test(${suite} LABELS unit core TIMEOUT 60 INTERNAL)
+endforeach()

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
 #include "core/client_p.h"
 
-#include "paho/allocatortuning_p.h"
 #include "core/threadcheck_p.h"
+#include "paho/allocatortuning_p.h"
 
 namespace QPaho {
 

@@ -9,9 +9,10 @@
 #include <QPaho/client.h>
 #include <QPaho/subscription.h>
 
-#include "paho/bridge_p.h"
-#include "paho/nodelay_p.h"
+#include "core/backoffschedule_p.h"
 #include "core/resendloopguard_p.h"
+#include "paho/pahoevent_p.h"
+#include "paho/pahosession_p.h"
 
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QHash>
@@ -56,6 +57,7 @@ public:
         qint64 deadline = 0; // ms on m_clock, 0 = none
         bool handedToPaho = false;
         bool queued = false; // waiting in m_outbound
+        bool restore = false; // a SUBSCRIBE restoreSubscriptions() re-sends
 
         /*! A QoS 1/2 publish: it completes with the broker's acknowledgement. */
         bool isAckedPublish() const { return kind == RequestKind::Publish && message.qos() > 0; }
@@ -136,6 +138,7 @@ private:
     void failConnectAttempt(int pahoCode, const QString &text);
     void destroyHandle();
     bool ensureHandle();
+    Internal::HandleSettings handleSettings() const;
     void setState(Client::State newState);
     void drain();
     void handleRequestEvent(Internal::BridgeEvent &event);
@@ -146,6 +149,8 @@ private:
     void finishDisconnect(const Result &reason);
     void scheduleReconnect();
     void restoreSubscriptions();
+    void rememberGranted(const QList<QPair<QString, SubscribeOptions>> &subscriptions,
+        const QList<int> &reasonCodes, bool forgetRefused);
     void dispatchMessage(const Message &message);
     void compactHandlers();
     void armTimeout(quint64 id, Request &request, int timeoutMs);
@@ -153,26 +158,11 @@ private:
     void markStatisticsChanged();
     bool isMqtt5() const { return protocolVersion == ProtocolVersion::Mqtt5; }
 
-    MQTTAsync m_handle = nullptr;
-    std::unique_ptr<Internal::Bridge> m_bridge;
+    // The one door to paho (src/paho/pahosession_p.h): every paho call goes through it.
+    std::unique_ptr<Internal::PahoSession> m_paho;
     std::vector<Internal::BridgeEvent> m_spareEvents; // drained vector, reused (drain())
-    // What the handle was created with; a different connect recreates it.
-    QString m_handleKey;
-    QByteArray m_persistenceDir; // kept alive for paho's persistence context
-    // Strings referenced by the paho connect options (paho stores httpHeaders by pointer).
-    struct ConnectStrings
-    {
-        QByteArray username, password, willTopic, willPayload, caFile, caPath, certFile, keyFile,
-            keyPassword, ciphers, alpn, httpProxy, httpsProxy;
-        QList<QByteArray> uris;
-        std::vector<const char *> uriPointers;
-        QList<QPair<QByteArray, QByteArray>> headers;
-        std::vector<MQTTAsync_nameValue> headerPointers;
-    } m_strings;
 
     std::unordered_map<quint64, Request> m_requests;
-    QString m_lastPublishTopic;
-    QByteArray m_lastPublishTopicUtf8;
     std::deque<quint64> m_outbound; // QPaho's own ordered queue, not yet handed to paho
     int m_inFlightAcked = 0; // QoS 1/2 publishes handed to paho and not finished
     quint64 m_nextId = 1;
@@ -182,7 +172,7 @@ private:
     bool m_everConnected = false;
     int m_uriIndex = 0;
     int m_failedAttemptsInCycle = 0;
-    int m_backoffStep = 0;
+    Internal::BackoffSchedule m_backoff; // delays between reconnect rounds
     QTimer m_reconnectTimer;
     QTimer m_timeoutTimer;
     QTimer m_disconnectGuard;
@@ -199,8 +189,6 @@ private:
     // A request paho gave back (refused while disconnected, or a publish it dropped at a
     // connection loss): out of the in-flight budget, back to the front of the queue.
     void takeBackFromPaho(quint64 id, Request &request);
-    bool m_connectWaking = false; // holds a PahoWaker::connectStarted() (src/paho/pahowaker_p.h)
-    void endConnectWakes();
     quint64 m_pahoEvents = 0; // events drained from the bridge, ever
     quint64 m_pahoEventsAtLastCheck = 0;
     int m_fruitlessKicks = 0; // kicks in a row that were followed by no progress (backoff)
@@ -219,7 +207,6 @@ private:
     enum class Abandon { BrokenWrite, ResendLoop };
     void abandonPahoSession(Abandon why, quint64 brokenOffId = 0);
     QSet<int> m_restoredTokens;
-    Internal::NoDelayTracker m_noDelay;
 
     // MQTT 5 subscription identifiers: identifier -> the filters of that SUBSCRIBE, and
     // every filter that has one (for routing copies to the right handler).

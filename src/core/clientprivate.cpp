@@ -19,7 +19,7 @@ constexpr int kStatisticsIntervalMs = 20;
 
 } // namespace
 
-ClientPrivate::ClientPrivate(Client *q) : q_ptr(q)
+ClientPrivate::ClientPrivate(Client *q) : q_ptr(q), m_paho(PahoSession::create(this))
 {
     m_clock.start();
     m_reconnectTimer.setSingleShot(true);
@@ -102,7 +102,6 @@ void ClientPrivate::shutdown()
     failRequests([](const Request &) { return true; }, Error::ClientDestroyed,
         QStringLiteral("the client was destroyed"));
     *m_alive = false;
-    m_bridge.reset();
 }
 
 } // namespace QPaho

@@ -7,9 +7,7 @@
 
 #include "api/subscription_p.h"
 #include "common/logging_p.h"
-#include "paho/nodelaytarget_p.h"
 #include "paho/pahoerrors_p.h"
-#include "paho/pahowaker_p.h"
 #include "values/properties_p.h"
 #include "values/result_p.h"
 
@@ -18,7 +16,6 @@
 #include <QtCore/QRandomGenerator>
 
 #include <algorithm>
-#include <cmath>
 
 namespace QPaho {
 
@@ -123,7 +120,7 @@ QFuture<ConnectResult> ClientPrivate::connectToHost(const ConnectOptions &newOpt
         clientId = generateClientId(); // MQTT 5 with clean start: let the broker assign one
     m_uriIndex = 0;
     m_failedAttemptsInCycle = 0;
-    m_backoffStep = 0;
+    m_backoff.reset();
     m_everConnected = false;
     m_resendGuard.reset();
     m_subscriptions.clear();
@@ -167,177 +164,36 @@ bool ClientPrivate::startConnectAttempt()
 {
     // After discardPahoSession() there is no handle: the next attempt makes a fresh one.
     if (!ensureHandle()) {
-        failConnectAttempt(MQTTASYNC_FAILURE, QStringLiteral("paho could not create a client"));
+        failConnectAttempt(PahoCode::Failure, QStringLiteral("paho could not create a client"));
         return false;
     }
     const QStringList uris = options.serverUris();
     m_uriIndex %= int(uris.size());
     const bool v5 = isMqtt5();
     const QString uri = uris.at(m_uriIndex);
-    const bool webSocket = uri.startsWith(QLatin1String("ws"));
-    const bool tls = uri.startsWith(QLatin1String("ssl")) || uri.startsWith(QLatin1String("mqtts"))
-        || uri.startsWith(QLatin1String("wss"));
-
-    MQTTAsync_connectOptions co;
-    if (v5) {
-        MQTTAsync_connectOptions init5 = MQTTAsync_connectOptions_initializer5;
-        MQTTAsync_connectOptions init5ws = MQTTAsync_connectOptions_initializer5_ws;
-        co = webSocket ? init5ws : init5;
-    } else {
-        MQTTAsync_connectOptions init = MQTTAsync_connectOptions_initializer;
-        MQTTAsync_connectOptions initws = MQTTAsync_connectOptions_initializer_ws;
-        co = webSocket ? initws : init;
-    }
-    co.keepAliveInterval = options.keepAliveInterval();
-    // After discardPahoSession() the broker's session must go too: it remembers packet ids
+    ConnectAttempt attempt;
+    attempt.requestId = m_connectRequestId;
+    attempt.options = options;
+    attempt.serverUri = uri;
+    // After abandonPahoSession() the broker's session must go too: it remembers packet ids
     // of QoS 2 publishes that the new paho handle knows nothing of, and would take a new
     // publish with such an id for a duplicate and drop it.
-    const bool clean = options.cleanSession() || m_cleanStartOnce;
-    if (v5) {
-        co.cleansession = 0;
-        co.cleanstart = clean ? 1 : 0;
-    } else {
-        co.cleansession = clean ? 1 : 0;
-    }
-    co.maxInflight = options.maxInflight();
-    // paho counts whole seconds; round up so a 500 ms timeout is not "no timeout".
-    co.connectTimeout = std::max(1, (options.connectTimeout() + 999) / 1000);
-    co.retryInterval = 0;
-    co.automaticReconnect = 0; // QPaho reconnects itself: it needs the CONNACK of each attempt
-    co.MQTTVersion = v5 ? MQTTVERSION_5 : MQTTVERSION_3_1_1; // never DEFAULT (notes §2)
-
-    ConnectStrings &s = m_strings;
-    s = ConnectStrings();
-    // One URI per attempt: with several, paho fails over on its own, behind QPaho's back.
-    s.uris = { uri.toUtf8() };
-    s.uriPointers = { s.uris.constFirst().constData() };
-    co.serverURIs = const_cast<char *const *>(s.uriPointers.data());
-    co.serverURIcount = 1;
-
-    if (!options.username().isEmpty()) {
-        s.username = options.username().toUtf8();
-        co.username = s.username.constData();
-    }
-    // An empty password without a user name is no password (what an empty password field
-    // gives): paho would send the password flag alone, which MQTT 3.1.1 brokers refuse.
-    const bool noPassword = options.password().isNull()
-        || (options.password().isEmpty() && options.username().isEmpty());
-    if (!noPassword) {
-        s.password = options.password();
-        co.binarypwd.data = s.password.constData();
-        co.binarypwd.len = int(s.password.size());
-    }
-
-    MQTTAsync_willOptions will = MQTTAsync_willOptions_initializer;
-    MQTTProperties willProps = MQTTProperties_initializer;
-    const WillOptions w = options.will();
-    if (w.isValid()) {
-        s.willTopic = w.topic().toUtf8();
-        s.willPayload = w.payload();
-        will.topicName = s.willTopic.constData();
-        will.payload.data = s.willPayload.constData();
-        will.payload.len = int(s.willPayload.size());
-        will.qos = w.qos();
-        will.retained = w.isRetained() ? 1 : 0;
-        co.will = &will;
-        if (v5) {
-            willProps = toPaho(w.properties());
-            co.willProperties = &willProps;
-        }
-    }
-
-    MQTTAsync_SSLOptions ssl = MQTTAsync_SSLOptions_initializer;
-    if (tls) {
-        const SslOptions o = options.sslOptions();
-        const auto assign = [](QByteArray &store, const QString &value) -> const char * {
-            if (value.isEmpty())
-                return nullptr;
-            store = value.toUtf8();
-            return store.constData();
-        };
-        ssl.trustStore = assign(s.caFile, o.caFile());
-        ssl.CApath = assign(s.caPath, o.caPath());
-        ssl.keyStore = assign(s.certFile, o.certificateFile());
-        ssl.privateKey = assign(s.keyFile, o.privateKeyFile());
-        if (!o.privateKeyPassword().isEmpty()) {
-            s.keyPassword = o.privateKeyPassword();
-            ssl.privateKeyPassword = s.keyPassword.constData();
-        }
-        ssl.enabledCipherSuites = assign(s.ciphers, o.ciphers());
-        ssl.enableServerCertAuth = o.verifyPeer() ? 1 : 0;
-        // paho's initializer leaves host name verification off (notes §5).
-        ssl.verify = o.verifyHostName() ? 1 : 0;
-        ssl.sslVersion = int(o.protocol());
-        ssl.disableDefaultTrustStore = o.disableDefaultTrustStore() ? 1 : 0;
-        if (!o.alpnProtocols().isEmpty()) {
-            for (const QByteArray &p : o.alpnProtocols()) { // wire format: length-prefixed
-                s.alpn.append(char(p.size()));
-                s.alpn.append(p);
-            }
-            ssl.protos = reinterpret_cast<const unsigned char *>(s.alpn.constData());
-            ssl.protos_len = unsigned(s.alpn.size());
-        }
-        co.ssl = &ssl;
-    }
-
-    if (webSocket && !options.httpHeaders().isEmpty()) {
-        s.headers = options.httpHeaders();
-        for (const auto &h : s.headers)
-            s.headerPointers.push_back({ h.first.constData(), h.second.constData() });
-        s.headerPointers.push_back({ nullptr, nullptr });
-        co.httpHeaders = s.headerPointers.data(); // stored by pointer: m_strings keeps it alive
-    }
-    if (!options.httpProxy().isEmpty()) {
-        s.httpProxy = options.httpProxy().toUtf8();
-        co.httpProxy = s.httpProxy.constData();
-    }
-    if (!options.httpsProxy().isEmpty()) {
-        s.httpsProxy = options.httpsProxy().toUtf8();
-        co.httpsProxy = s.httpsProxy.constData();
-    }
-
-    MQTTProperties connectProps = MQTTProperties_initializer;
-    if (v5) {
-        Properties p = options.connectProperties();
-        if (options.sessionExpiryInterval() != 0)
-            p.setSessionExpiryInterval(options.sessionExpiryInterval());
-        connectProps = toPaho(p);
-        co.connectProperties = &connectProps;
-    }
-
-    Context *context = m_bridge->newContext(m_connectRequestId, RequestKind::Connect);
-    m_bridge->setCallbacks(co, context, v5);
-    m_noDelay.setEnabled(options.tcpNoDelay());
-    m_noDelay.prepare();
+    attempt.cleanStart = options.cleanSession() || m_cleanStartOnce;
+    attempt.mqtt5 = v5;
     serverUri = uri;
     Q_EMIT q_ptr->serverUriChanged(serverUri);
     qCDebug(lcClient) << "connecting to" << uri << "as" << clientId;
-    const int rc = MQTTAsync_connect(m_handle, &co);
-    MQTTProperties_free(&connectProps);
-    MQTTProperties_free(&willProps);
-    if (rc != MQTTASYNC_SUCCESS) {
-        m_bridge->discardContext(context);
+    const int rc = m_paho->connect(attempt);
+    if (rc != PahoCode::Success) {
         failConnectAttempt(rc, pahoText(rc));
         return false;
     }
-    // The new socket appears asynchronously in paho's send thread, and its completion is
-    // only seen when paho's receive thread cycles: keep waking it while the connect runs.
-    if (!std::exchange(m_connectWaking, true))
-        PahoWaker::connectStarted(std::clamp(options.connectTimeout(), 1000, 5000));
-    else
-        PahoWaker::wakeFor(std::clamp(options.connectTimeout(), 1000, 5000));
     return true;
-}
-
-void ClientPrivate::endConnectWakes()
-{
-    if (std::exchange(m_connectWaking, false))
-        PahoWaker::connectFinished();
 }
 
 void ClientPrivate::handleConnectSuccess(const BridgeEvent &event)
 {
-    endConnectWakes();
+    m_paho->connectAttemptEnded();
     Result result;
     ResultData &d = ResultAccess::data(result);
     d.sessionPresent = event.sessionPresent;
@@ -363,26 +219,13 @@ void ClientPrivate::handleConnectSuccess(const BridgeEvent &event)
     // paho re-sends what it holds when the broker resumed the session.
     m_resendGuard.connected(m_clock.elapsed(), event.sessionPresent && m_inFlightAcked > 0);
     m_failedAttemptsInCycle = 0;
-    m_backoffStep = 0;
+    m_backoff.reset();
     if (wasReconnect) {
         ++reconnectCount;
         markStatisticsChanged();
     }
 
-    if (options.tcpNoDelay()) {
-        // Only the socket connected to the broker's (or proxy's) address and port.
-        const auto target
-            = NoDelayTarget::forConnect(serverUri, options.httpProxy(), options.httpsProxy());
-        if (target) {
-            const QString uri = serverUri;
-            target->resolve(this, [this, uri](quint16 port, const QList<QHostAddress> &addresses) {
-                // At once for an address literal (still Connecting), else after the lookup.
-                if ((state == Client::State::Connecting || state == Client::State::Connected)
-                    && serverUri == uri)
-                    m_noDelay.apply(port, addresses);
-            });
-        }
-    }
+    m_paho->connected(serverUri, options); // TCP_NODELAY on this connection's socket
 
     const auto alive = m_alive;
     setState(Client::State::Connected);
@@ -409,7 +252,7 @@ void ClientPrivate::handleConnectSuccess(const BridgeEvent &event)
 
 void ClientPrivate::handleConnectFailure(const BridgeEvent &event)
 {
-    endConnectWakes();
+    m_paho->connectAttemptEnded();
     if (state != Client::State::Connecting && state != Client::State::Reconnecting)
         return; // a late or repeated failure of an attempt that no longer matters
     const bool v5 = isMqtt5();
@@ -478,26 +321,20 @@ void ClientPrivate::scheduleReconnect()
     int delay = 0;
     // Fail over to the next server at once; back off only after the whole list failed.
     if (m_failedAttemptsInCycle >= int(uris.size()) || m_failedAttemptsInCycle == 0) {
-        const double base
-            = std::max(1, options.minRetryInterval()) * std::pow(2.0, std::min(m_backoffStep, 20));
-        const double capped = std::min(base, double(std::max(1, options.maxRetryInterval())));
-        // Full jitter in [capped/2, capped]: clients that lost the same broker spread out.
-        delay = int(capped / 2 + QRandomGenerator::global()->bounded(capped / 2));
-        ++m_backoffStep;
+        m_backoff.setRange(options.minRetryInterval(), options.maxRetryInterval());
+        delay = m_backoff.nextDelay();
         m_failedAttemptsInCycle = 0;
-        if (m_backoffStep == 1)
-            delay = std::min(delay, options.minRetryInterval());
     }
     qCDebug(lcReconnect) << "next attempt in" << delay << "ms (attempt"
                          << m_failedAttemptsInCycle + 1 << "of this round, backoff step"
-                         << m_backoffStep << ")";
+                         << m_backoff.step() << ")";
     m_reconnectTimer.start(delay);
 }
 
 void ClientPrivate::handleConnectionDown(const Result &reason, bool lostUnexpectedly)
 {
     const auto alive = m_alive;
-    m_noDelay.reset();
+    m_paho->connectionDown();
     if (state == Client::State::Disconnecting) {
         // The connection dropped while we were closing it: that is a disconnect.
         finishDisconnect(Result());
@@ -536,7 +373,7 @@ void ClientPrivate::handleConnectionDown(const Result &reason, bool lostUnexpect
         if (!*alive)
             return;
         m_failedAttemptsInCycle = 0;
-        m_backoffStep = 0;
+        m_backoff.reset();
         scheduleReconnect();
         return;
     }

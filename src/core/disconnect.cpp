@@ -91,29 +91,10 @@ void ClientPrivate::startDisconnect(quint64 id)
     const int reasonCode = it != m_requests.end() ? it->second.reasonCode : 0;
     const Properties props = it != m_requests.end() ? it->second.properties : Properties();
 
-    MQTTAsync_disconnectOptions dc;
-    if (isMqtt5()) {
-        MQTTAsync_disconnectOptions init5 = MQTTAsync_disconnectOptions_initializer5;
-        dc = init5;
-        dc.reasonCode = MQTTReasonCodes(reasonCode);
-    } else {
-        MQTTAsync_disconnectOptions init = MQTTAsync_disconnectOptions_initializer;
-        dc = init;
-    }
-    dc.timeout = 0;
-    MQTTProperties pahoProps = MQTTProperties_initializer;
-    if (isMqtt5() && !props.isEmpty()) {
-        pahoProps = toPaho(props);
-        dc.properties = pahoProps;
-    }
-    Context *context = m_bridge->newContext(id, RequestKind::Disconnect);
-    m_bridge->setCallbacks(dc, context, isMqtt5());
-    const int rc = MQTTAsync_disconnect(m_handle, &dc);
-    MQTTProperties_free(&pahoProps);
-    if (rc != MQTTASYNC_SUCCESS) {
-        m_bridge->discardContext(context);
+    const int rc = m_paho->disconnect(id, reasonCode, props, isMqtt5());
+    if (rc != PahoCode::Success) {
         // paho says we are not connected: treat it as done.
-        qCDebug(lcClient) << "MQTTAsync_disconnect:" << pahoText(rc);
+        qCDebug(lcClient) << "paho refused the DISCONNECT:" << pahoText(rc);
         finishDisconnect(Result());
         return;
     }
@@ -124,7 +105,7 @@ void ClientPrivate::finishDisconnect(const Result &reason)
 {
     const auto alive = m_alive;
     m_disconnectGuard.stop();
-    m_noDelay.reset();
+    m_paho->connectionDown();
     // Whatever paho still holds is not going to complete in this connection.
     failRequests(
         [](const Request &r) {

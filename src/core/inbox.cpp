@@ -22,24 +22,89 @@ namespace {
 // A drained event vector is kept for reuse up to this capacity (a burst beyond it is rare).
 constexpr std::size_t kMaxSpareEvents = 4096;
 
+/*!
+    What a request's future gets for paho's \a event: the broker's answer, a refusal, or
+    paho's error in QPaho's words. No side effects.
+*/
+Result requestResult(const BridgeEvent &event, const ClientPrivate::Request &request, bool mqtt5)
+{
+    const bool success = event.type == BridgeEvent::Type::Success;
+    Result result;
+    ResultData &d = ResultAccess::data(result);
+    d.pahoCode = event.code;
+    d.reasonCode = event.reasonCode;
+    d.filters = request.filters;
+    d.reasonCodes = event.reasonCodes;
+    if (event.properties)
+        d.properties = *event.properties;
+    if (request.kind == RequestKind::Publish) {
+        d.messageId = event.token;
+        d.topic = request.message.topic();
+    }
+    const auto firstRefused = [&d] {
+        return std::find_if(
+            d.reasonCodes.cbegin(), d.reasonCodes.cend(), [](int c) { return c >= 0x80; });
+    };
+    if (success) {
+        if (request.kind == RequestKind::Subscribe || request.kind == RequestKind::Unsubscribe) {
+            const auto failed = firstRefused();
+            if (failed != d.reasonCodes.cend()) {
+                d.error = Error::Refused;
+                d.reasonCode = *failed;
+                d.errorString = QStringLiteral("the broker refused the %1: %2")
+                                    .arg(request.kind == RequestKind::Subscribe
+                                            ? QStringLiteral("subscription")
+                                            : QStringLiteral("unsubscribe"),
+                                        reasonText(*failed));
+            }
+        } else if (event.reasonCode >= 0x80) {
+            d.error = Error::Refused;
+            d.errorString = QStringLiteral("the broker refused the publish: %1")
+                                .arg(reasonText(event.reasonCode));
+        }
+    } else if (event.code == 0) {
+        // An MQTT 5 refusal (PUBACK/PUBREC/SUBACK reason >= 0x80, notes §3).
+        d.error = Error::Refused;
+        d.errorString = QStringLiteral("the broker refused the request: %1")
+                            .arg(reasonText(event.reasonCode));
+    } else if (event.code == PahoCode::OperationIncomplete
+        || (event.code == PahoCode::Failure && event.token == 0)) {
+        // -11: paho dropped it at a connection loss; -1 with no token: a socket write failed.
+        d.error = Error::ConnectionLost;
+        d.errorString = QStringLiteral("the connection was lost before the broker confirmed it");
+    } else if (event.code == PahoCode::BadSubscribe && request.kind == RequestKind::Subscribe
+        && !mqtt5) {
+        // paho reports a v3.1.1 single-filter SUBACK 0x80 as onFailure with code 0x80
+        // (MQTT_BAD_SUBSCRIBE), not with MQTTASYNC_FAILURE.
+        d.error = Error::Refused;
+        d.reasonCode = 0x80;
+        d.reasonCodes = { 0x80 };
+        d.errorString = QStringLiteral("the broker refused the subscription (SUBACK 0x80)");
+    } else {
+        d.error = errorForPahoCode(event.code);
+        d.errorString = event.text.isEmpty() ? pahoText(event.code) : event.text;
+    }
+    return result;
+}
+
 } // namespace
 
 void ClientPrivate::customEvent(QEvent *event)
 {
-    if (int(event->type()) == Bridge::wakeEventType())
+    if (int(event->type()) == PahoSession::wakeEventType())
         drain();
 }
 
 void ClientPrivate::drain()
 {
-    if (!m_bridge || m_shuttingDown)
+    if (m_shuttingDown)
         return;
     // The spare vector's capacity goes to the inbox; a nested drain (a user slot running an
     // event loop) finds the spare empty and simply starts without one.
     std::vector<BridgeEvent> events = std::move(m_spareEvents);
-    m_bridge->takeEvents(events);
+    m_paho->takeEvents(events);
     m_pahoEvents += events.size();
-    const quint64 dropped = m_bridge->takeDroppedCount();
+    const quint64 dropped = m_paho->takeDroppedCount();
     if (dropped) {
         messagesDropped += dropped;
         markStatisticsChanged();
@@ -118,83 +183,18 @@ void ClientPrivate::handleRequestEvent(BridgeEvent &event)
     if (it == m_requests.end())
         return; // finished already (timeout, connection loss): late results are ignored
     Request &request = it->second;
+    const Result result = requestResult(event, request, isMqtt5());
+    if (success && request.isAckedPublish())
+        m_resendGuard.progressed();
+    if (request.kind == RequestKind::Subscribe
+        && (success || (request.restore && result.error() == Error::Refused)))
+        rememberGranted(
+            request.subscriptions, ResultAccess::data(result).reasonCodes, request.restore);
 
-    Result result;
-    ResultData &d = ResultAccess::data(result);
-    d.pahoCode = event.code;
-    d.reasonCode = event.reasonCode;
-    d.filters = request.filters;
-    d.reasonCodes = event.reasonCodes;
-    if (event.properties)
-        d.properties = *event.properties;
-    if (request.kind == RequestKind::Publish) {
-        d.messageId = event.token;
-        d.topic = request.message.topic();
-        if (success && request.message.qos() > 0)
-            m_resendGuard.progressed();
-    }
-
-    if (success) {
-        if (request.kind == RequestKind::Subscribe) {
-            const auto failed = std::find_if(
-                d.reasonCodes.cbegin(), d.reasonCodes.cend(), [](int c) { return c >= 0x80; });
-            if (failed != d.reasonCodes.cend()) {
-                d.error = Error::Refused;
-                d.reasonCode = *failed;
-                d.errorString = QStringLiteral("the broker refused the subscription: %1")
-                                    .arg(reasonText(*failed));
-            }
-            // Remember what the broker granted, for a reconnect without session.
-            for (qsizetype i = 0; i < request.subscriptions.size(); ++i) {
-                if (d.reasonCodes.value(i, 0x80) >= 0x80)
-                    continue;
-                const auto &sub = request.subscriptions.at(i);
-                m_subscriptions.removeIf([&sub](const QPair<QString, SubscribeOptions> &s) {
-                    return s.first == sub.first;
-                });
-                m_subscriptions.append(sub);
-            }
-        } else if (request.kind == RequestKind::Unsubscribe) {
-            const auto failed = std::find_if(
-                d.reasonCodes.cbegin(), d.reasonCodes.cend(), [](int c) { return c >= 0x80; });
-            if (failed != d.reasonCodes.cend()) {
-                d.error = Error::Refused;
-                d.reasonCode = *failed;
-                d.errorString = QStringLiteral("the broker refused the unsubscribe: %1")
-                                    .arg(reasonText(*failed));
-            }
-        } else if (event.reasonCode >= 0x80) {
-            d.error = Error::Refused;
-            d.errorString = QStringLiteral("the broker refused the publish: %1")
-                                .arg(reasonText(event.reasonCode));
-        }
-    } else if (event.code == 0) {
-        // An MQTT 5 refusal (PUBACK/PUBREC/SUBACK reason >= 0x80, notes §3).
-        d.error = Error::Refused;
-        d.errorString = QStringLiteral("the broker refused the request: %1")
-                            .arg(reasonText(event.reasonCode));
-    } else if (event.code == MQTTASYNC_OPERATION_INCOMPLETE
-        || (event.code == MQTTASYNC_FAILURE && event.token == 0)) {
-        // -11: paho dropped it at a connection loss; -1 with no token: a socket write failed.
-        d.error = Error::ConnectionLost;
-        d.errorString = QStringLiteral("the connection was lost before the broker confirmed it");
-    } else {
-        d.error = errorForPahoCode(event.code);
-        d.errorString = event.text.isEmpty() ? pahoText(event.code) : event.text;
-        // paho reports a v3.1.1 single-filter SUBACK 0x80 as onFailure with code 0x80
-        // (MQTT_BAD_SUBSCRIBE), not with MQTTASYNC_FAILURE.
-        if (event.code == MQTT_BAD_SUBSCRIBE && request.kind == RequestKind::Subscribe
-            && !isMqtt5()) {
-            d.error = Error::Refused; // v3.1.1 SUBACK 0x80
-            d.reasonCode = 0x80;
-            d.reasonCodes = { 0x80 };
-            d.errorString = QStringLiteral("the broker refused the subscription (SUBACK 0x80)");
-        }
-    }
     // -1 with no token for a QoS 1/2 publish: its socket write failed, and paho has just
     // freed memory its session still refers to (PahoQuarantine). Abandon that session now,
     // before a reconnect could re-send the garbage.
-    if (!success && request.isAckedPublish() && event.code == MQTTASYNC_FAILURE
+    if (!success && request.isAckedPublish() && event.code == PahoCode::Failure
         && event.token == 0) {
         const auto alive = m_alive;
         abandonPahoSession(Abandon::BrokenWrite, event.requestId);
@@ -209,12 +209,13 @@ void ClientPrivate::handleRequestEvent(BridgeEvent &event)
             m_reconnectTimer.start(0); // the attempt ran on the parked handle: start anew
         return;
     }
-    const bool internal = !request.promise;
-    if (internal && !result.isOk())
+    const bool restoreFailed = request.restore && !result.isOk();
+    if (restoreFailed)
         qCWarning(lcClient) << "restoring subscription" << request.filters
                             << "failed:" << result.errorString();
+    const auto alive = m_alive;
     finishRequest(event.requestId, result);
-    if (internal && !result.isOk())
+    if (restoreFailed && *alive)
         Q_EMIT q_ptr->errorOccurred(result);
 }
 

@@ -8,7 +8,6 @@
 #include "common/logging_p.h"
 #include "paho/allocatortuning_p.h"
 #include "paho/pahoerrors_p.h"
-#include "paho/pahowaker_p.h"
 #include "values/properties_p.h"
 
 #include <QPaho/topic.h>
@@ -135,7 +134,7 @@ void ClientPrivate::pump()
     // With a persistence directory, publishes must reach paho (which writes them to disk)
     // instead of waiting in QPaho's memory: durability over the throughput budgets.
     const bool persistent = !options.persistenceDirectory().isEmpty();
-    if (!m_handle || (state != Client::State::Connected && !(persistent && offline)))
+    if (!m_paho->hasHandle() || (state != Client::State::Connected && !(persistent && offline)))
         return;
     const int maxCount = options.maxOutstandingRequests();
     const qint64 maxBytes = options.maxOutstandingBytes();
@@ -184,11 +183,6 @@ void ClientPrivate::pump()
 bool ClientPrivate::handToPaho(quint64 id, Request &request)
 {
     const bool v5 = isMqtt5();
-    MQTTAsync_responseOptions response = MQTTAsync_responseOptions_initializer;
-    int filterCount = int(request.filters.size());
-    Context *context = m_bridge->newContext(id, request.kind, std::max(1, filterCount));
-    m_bridge->setCallbacks(response, context, v5);
-    int rc = MQTTASYNC_SUCCESS;
     // Count it before the call: a QoS 0 completion can arrive before paho returns.
     request.handedToPaho = true;
     ++inFlightCount;
@@ -198,94 +192,23 @@ bool ClientPrivate::handToPaho(quint64 id, Request &request)
     if (!m_stallWatchdog.isActive())
         m_stallWatchdog.start();
 
+    int rc = PahoCode::Success;
     switch (request.kind) {
-    case RequestKind::Publish: {
-        const Message &m = request.message;
-        // Streams publish to few topics: reuse the last UTF-8 conversion.
-        if (m.topic() != m_lastPublishTopic) {
-            m_lastPublishTopic = m.topic();
-            m_lastPublishTopicUtf8 = m_lastPublishTopic.toUtf8();
-        }
-        const QByteArray &topic = m_lastPublishTopicUtf8;
-        const QByteArray payload = m.payload();
-        MQTTAsync_message msg = MQTTAsync_message_initializer;
-        msg.payload = const_cast<char *>(payload.constData()); // paho copies it
-        msg.payloadlen = int(payload.size());
-        msg.qos = m.qos();
-        msg.retained = m.isRetained() ? 1 : 0;
-        const Properties props = m.properties();
-        if (v5 && !props.isEmpty())
-            msg.properties = toPaho(props);
-        rc = MQTTAsync_sendMessage(m_handle, topic.constData(), &msg, &response);
-        // sendMessage aliases response.properties to msg.properties: free once (notes §3).
-        MQTTProperties_free(&msg.properties);
+    case RequestKind::Publish:
+        rc = m_paho->publish(id, request.message, v5);
         break;
-    }
-    case RequestKind::Subscribe: {
-        const auto &subs = request.subscriptions;
-        QList<QByteArray> filters;
-        std::vector<char *> filterPointers;
-        std::vector<int> qos;
-        std::vector<MQTTSubscribe_options> subOptions;
-        MQTTProperties props = MQTTProperties_initializer;
-        for (const auto &[filter, opts] : subs) {
-            filters.append(filter.toUtf8());
-            qos.push_back(opts.qos());
-            MQTTSubscribe_options so = MQTTSubscribe_options_initializer;
-            so.noLocal = opts.noLocal() ? 1 : 0;
-            so.retainAsPublished = opts.retainAsPublished() ? 1 : 0;
-            so.retainHandling = static_cast<unsigned char>(opts.retainHandling());
-            subOptions.push_back(so);
-        }
-        for (QByteArray &f : filters)
-            filterPointers.push_back(f.data());
-        if (v5) {
-            props = toPaho(subs.constFirst().second.properties());
-            response.properties = props;
-            if (subs.size() == 1)
-                response.subscribeOptions = subOptions.front();
-            else {
-                response.subscribeOptionsList = subOptions.data();
-                response.subscribeOptionsCount = int(subOptions.size());
-            }
-        }
-        if (subs.size() == 1) {
-            rc = MQTTAsync_subscribe(m_handle, filterPointers.front(), qos.front(), &response);
-        } else {
-            // Always with response options: v5 subscribeMany without them crashes (notes §3).
-            rc = MQTTAsync_subscribeMany(
-                m_handle, int(filterPointers.size()), filterPointers.data(), qos.data(), &response);
-        }
-        MQTTProperties_free(&props);
+    case RequestKind::Subscribe:
+        rc = m_paho->subscribe(id, request.subscriptions, v5);
         break;
-    }
-    case RequestKind::Unsubscribe: {
-        QList<QByteArray> filters;
-        std::vector<char *> filterPointers;
-        for (const QString &f : request.filters)
-            filters.append(f.toUtf8());
-        for (QByteArray &f : filters)
-            filterPointers.push_back(f.data());
-        MQTTProperties props = MQTTProperties_initializer;
-        if (v5 && !request.properties.isEmpty()) {
-            props = toPaho(request.properties);
-            response.properties = props;
-        }
-        if (filterPointers.size() == 1)
-            rc = MQTTAsync_unsubscribe(m_handle, filterPointers.front(), &response);
-        else
-            rc = MQTTAsync_unsubscribeMany(
-                m_handle, int(filterPointers.size()), filterPointers.data(), &response);
-        MQTTProperties_free(&props);
+    case RequestKind::Unsubscribe:
+        rc = m_paho->unsubscribe(id, request.filters, request.properties, v5);
         break;
-    }
     default:
         Q_UNREACHABLE();
     }
 
-    if (rc != MQTTASYNC_SUCCESS) {
-        m_bridge->discardContext(context);
-        if (rc == MQTTASYNC_DISCONNECTED) {
+    if (rc != PahoCode::Success) {
+        if (rc == PahoCode::Disconnected) {
             // paho lost the connection and its connectionLost event is on its way to this
             // thread: put the request back in front of the queue. It goes out after the
             // reconnect, or fails with the others when the client gives up.
@@ -297,10 +220,8 @@ bool ClientPrivate::handToPaho(quint64 id, Request &request)
                 QStringLiteral("paho refused the request: %1").arg(pahoText(rc)), rc));
         return true;
     }
-    // A large payload is written in pieces, and paho continues a partial write only when its
-    // receive thread cycles (once a second when idle): keep it cycling while much is pending.
-    if (request.kind == RequestKind::Publish && inFlightBytes >= 64 * 1024)
-        PahoWaker::wakeFor(1000 + int(std::min<qint64>(inFlightBytes / 4096, 60000)));
+    if (request.kind == RequestKind::Publish)
+        m_paho->largeWritePending(inFlightBytes);
     markStatisticsChanged();
     return true;
 }
@@ -319,7 +240,7 @@ void ClientPrivate::takeBackFromPaho(quint64 id, Request &request)
 
 void ClientPrivate::checkPahoProgress()
 {
-    if (inFlightCount == 0 || !m_handle || m_shuttingDown) {
+    if (inFlightCount == 0 || !m_paho->hasHandle() || m_shuttingDown) {
         m_stallWatchdog.stop(); // idle: no timer while nothing is in paho
         m_fruitlessKicks = 0;
         m_stallWatchdog.setInterval(kStallCheckMs);
@@ -334,14 +255,11 @@ void ClientPrivate::checkPahoProgress()
         }
         return;
     }
-    // Nothing came back for a whole interval with requests in paho: its send thread may be
-    // asleep with work queued (lost wake-up), or its receive thread in its 1 s poll() with a
-    // partial write pending. Both kicks are harmless when paho was merely waiting. Offline
-    // (publishes handed to paho for persistence) there is nothing to kick: only back off.
-    if (state == Client::State::Connected) {
-        PahoWaker::kickSendThread();
-        PahoWaker::wake();
-    }
+    // Nothing came back for a whole interval with requests in paho: kick its threads (see
+    // PahoSession::kickStalled). Offline (publishes handed to paho for persistence) there is
+    // nothing to kick: only back off.
+    if (state == Client::State::Connected)
+        m_paho->kickStalled();
     if (m_fruitlessKicks < kMaxStallBackoffShift)
         m_stallWatchdog.setInterval(kStallCheckMs << ++m_fruitlessKicks);
 }

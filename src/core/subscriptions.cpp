@@ -128,10 +128,28 @@ QFuture<Result> ClientPrivate::unsubscribe(const QStringList &filters, const Pro
     return future;
 }
 
+void ClientPrivate::rememberGranted(const QList<QPair<QString, SubscribeOptions>> &subscriptions,
+    const QList<int> &reasonCodes, bool forgetRefused)
+{
+    // What the broker granted is replayed on a reconnect without session. A filter refused
+    // while being restored is dropped, so it is not refused again at every reconnect.
+    for (qsizetype i = 0; i < subscriptions.size(); ++i) {
+        const auto &sub = subscriptions.at(i);
+        const bool granted = reasonCodes.value(i, 0x80) < 0x80;
+        if (!granted && !forgetRefused)
+            continue;
+        m_subscriptions.removeIf(
+            [&sub](const QPair<QString, SubscribeOptions> &s) { return s.first == sub.first; });
+        if (granted)
+            m_subscriptions.append(sub);
+    }
+}
+
 void ClientPrivate::restoreSubscriptions()
 {
     // The broker has no session: subscribe again to everything the user still holds.
-    // Internal requests: no future; a failure is logged.
+    // A failure is logged and reported by errorOccurred(), whether or not a Subscription
+    // object follows the request.
     if (m_subscriptions.isEmpty())
         return;
     qCInfo(lcClient) << "session not present: restoring" << m_subscriptions.size()
@@ -142,6 +160,7 @@ void ClientPrivate::restoreSubscriptions()
         request.kind = RequestKind::Subscribe;
         request.subscriptions = { sub };
         request.filters = { sub.first };
+        request.restore = true;
         // A Subscription object for this filter follows this SUBSCRIBE instead of sending
         // its own (subscription.cpp).
         if (Subscription *object = subscriptionObjects.value(sub.first)) {

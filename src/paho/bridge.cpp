@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
 #include "paho/bridge_p.h"
 
+#include "paho/pahoproperties_p.h"
 #include "values/message_p.h"
 #include "values/properties_p.h"
 

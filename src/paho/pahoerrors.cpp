@@ -7,6 +7,12 @@ extern "C" {
 #include <MQTTAsync.h>
 }
 
+static_assert(QPaho::Internal::PahoCode::Success == MQTTASYNC_SUCCESS);
+static_assert(QPaho::Internal::PahoCode::Failure == MQTTASYNC_FAILURE);
+static_assert(QPaho::Internal::PahoCode::Disconnected == MQTTASYNC_DISCONNECTED);
+static_assert(QPaho::Internal::PahoCode::OperationIncomplete == MQTTASYNC_OPERATION_INCOMPLETE);
+static_assert(QPaho::Internal::PahoCode::BadSubscribe == MQTT_BAD_SUBSCRIBE);
+
 namespace QPaho::Internal {
 
 QString pahoText(int rc)

@@ -10,7 +10,20 @@
 
 #include <QtCore/QString>
 
+// paho's return codes and their texts, for the core, which sees paho's codes in events and
+// results but includes no paho header.
+
 namespace QPaho::Internal {
+
+/*! The paho return codes the core acts on (MQTTASYNC_* and MQTT_BAD_SUBSCRIBE). */
+namespace PahoCode {
+constexpr int Success = 0;
+constexpr int Failure = -1;
+constexpr int Disconnected = -3;
+constexpr int OperationIncomplete = -11;
+/*! A SUBSCRIBE the broker refused (MQTT 3.1.1 return code 0x80). */
+constexpr int BadSubscribe = 0x80;
+} // namespace PahoCode
 
 /*! paho's text for a return code (MQTTAsync_strerror), or "paho error <rc>". */
 QString pahoText(int rc);

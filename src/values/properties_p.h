@@ -10,10 +10,6 @@
 
 #include <QtCore/QSharedData>
 
-extern "C" {
-#include <MQTTProperties.h>
-}
-
 namespace QPaho {
 
 class PropertiesData : public QSharedData
@@ -34,24 +30,12 @@ namespace Internal {
 /*! Which packet a property set travels in; paho checks none of this itself. */
 enum class PacketKind { Connect, Will, Publish, Subscribe, Unsubscribe, Disconnect };
 
-/*! Returns an error text when \a properties holds a property not allowed in \a kind. */
+/*!
+    Returns an error text when \a properties holds a property not allowed in \a kind, or a
+    value out of its range. Defined in paho/pahoproperties.cpp: it checks against paho's
+    property table, so that what passes is what paho encodes.
+*/
 QString validateProperties(const Properties &properties, PacketKind kind);
-
-/*!
-    Builds paho properties (deep copies). The caller owns the result and frees it
-    with MQTTProperties_free(). Requires that paho's heap is initialised (any
-    MQTTAsync_create has run), see paho-qt-notes §3.
-*/
-MQTTProperties toPaho(const Properties &properties);
-
-/*!
-    Decodes an MQTT UTF-8 string. Unlike QString::fromUtf8 it keeps a leading U+FEFF,
-    which [MQTT-1.5.4-3] says must not be skipped or stripped.
-*/
-QString fromMqttUtf8(const char *data, int len);
-
-/*! Copies borrowed paho properties into a Qt value; \a props may be null. */
-Properties fromPaho(const MQTTProperties *props);
 
 } // namespace Internal
 } // namespace QPaho

@@ -28,6 +28,7 @@
 //      Indicator, Request Problem/Response Information are 0 or 1; every string, user property
 //      name/value and binary value fits its 16-bit length prefix (65535 bytes).
 // Sanitizers check the rest (toPaho/fromPaho/validateProperties on any input).
+#include "paho/pahoproperties_p.h"
 #include "values/properties_p.h"
 
 #include <QPaho/properties.h>

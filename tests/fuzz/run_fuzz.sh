@@ -84,13 +84,14 @@ for target in "${targets[@]}"; do
         ;;
     fuzz_properties)
         sources=("$here/fuzz_properties.cpp" "$root/src/values/properties.cpp" "$root/src/values/properties_p.h"
+            "$root/src/paho/pahoproperties.cpp" "$root/src/paho/pahoproperties_p.h"
             "$root/include/QPaho/properties.h")
         if ! up_to_date "$binary" "${sources[@]}"; then
             echo "run_fuzz.sh: building $target" >&2
             # properties.h has Q_GADGET/Q_ENUM: its meta-object comes from moc.
             "$moc" "$root/include/QPaho/properties.h" -o "$dir/moc_properties.cpp"
             # shellcheck disable=SC2086
-            "$cxx" "${common[@]}" "$here/fuzz_properties.cpp" "$root/src/values/properties.cpp" \
+            "$cxx" "${common[@]}" "$here/fuzz_properties.cpp" "$root/src/values/properties.cpp" "$root/src/paho/pahoproperties.cpp" \
                 "$dir/moc_properties.cpp" -o "$binary" $qt_flags -lpaho-mqtt3as
         fi
         ;;

@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
+// The request table and the outbound queue of the owner-thread core, driven through a fake paho
+// (tests/common/fakepahosession.h): every future finishes exactly once whatever paho reports
+// (late, twice, never), and the budgets (requests, QoS 1/2 window, offline bound) decide what is
+// handed to paho when. No broker, no paho threads: fast.
+#include "common/fakepahosession.h"
+#include "common/qpahotest.h"
+
+#include <QPaho/Client>
+
+#include <algorithm>
+#include <memory>
+
+#include <QtCore/QTimer>
+#include <QtTest/QSignalSpy>
+#include <QtTest/QTest>
+
+using namespace QPaho;
+using QPahoTest::FakePahoSession;
+using QPahoTest::FakePahoSessions;
+using Kind = QPaho::Internal::RequestKind;
+namespace PahoCode = QPaho::Internal::PahoCode;
+
+class tst_CoreRequests : public QObject
+{
+    Q_OBJECT
+
+private:
+    // A Client connected to the fake paho; the factory must outlive the client.
+    static ConnectOptions options()
+    {
+        ConnectOptions o(QStringLiteral("tcp://broker.invalid:1883"));
+        o.setClientId(QStringLiteral("unit"));
+        return o;
+    }
+    static void connect(Client &client, FakePahoSession *paho, ConnectOptions o = options())
+    {
+        auto future = client.connectToHost(o);
+        QCOMPARE(paho->count(Kind::Connect), 1);
+        paho->acceptConnect();
+        QVERIFY(QPahoTest::waitForFuture(future));
+        QVERIFY(future.result().isOk());
+        QCOMPARE(client.state(), Client::State::Connected);
+    }
+
+private Q_SLOTS:
+    void publishFinishesWithTheAcknowledgement()
+    {
+        FakePahoSessions fakes;
+        Client client;
+        FakePahoSession *paho = fakes.session();
+        connect(client, paho);
+        if (QTest::currentTestFailed())
+            return;
+
+        auto future = client.publish(QStringLiteral("a/b"), "payload", 1);
+        QCOMPARE(paho->count(Kind::Publish), 1);
+        const auto call = paho->lastCall(Kind::Publish);
+        QCOMPARE(call.message.topic(), QStringLiteral("a/b"));
+        QCOMPARE(call.message.payload(), QByteArray("payload"));
+        QCOMPARE(client.inFlight(), 1);
+        QVERIFY(!future.isFinished());
+
+        paho->acknowledge(call, {}, 42);
+        QVERIFY(QPahoTest::waitForFuture(future));
+        QVERIFY(future.result().isOk());
+        QCOMPARE(future.result().messageId(), 42);
+        QCOMPARE(client.inFlight(), 0);
+    }
+
+    void aSecondOrLateReportChangesNothing()
+    {
+        FakePahoSessions fakes;
+        Client client;
+        FakePahoSession *paho = fakes.session();
+        connect(client, paho);
+        if (QTest::currentTestFailed())
+            return;
+
+        auto future = client.publish(QStringLiteral("a/b"), "x", 1);
+        const auto call = paho->lastCall(Kind::Publish);
+        int finishedCount = 0;
+        future.then(&client, [&finishedCount](const PublishResult &) { ++finishedCount; });
+        paho->acknowledge(call);
+        paho->fail(call, PahoCode::Failure); // paho 1.3.12 can report twice (notes §2)
+        paho->acknowledge(call);
+        QTRY_COMPARE(finishedCount, 1);
+        QVERIFY(future.result().isOk());
+        // A later request still works: the duplicate did not disturb the table.
+        auto next = client.publish(QStringLiteral("a/b"), "y", 1);
+        paho->acknowledge(paho->lastCall(Kind::Publish));
+        QVERIFY(QPahoTest::waitForFuture(next));
+        QVERIFY(next.result().isOk());
+        QCOMPARE(finishedCount, 1);
+    }
+
+    void pahoRefusalFinishesWithItsText()
+    {
+        FakePahoSessions fakes;
+        Client client;
+        FakePahoSession *paho = fakes.session();
+        connect(client, paho);
+        if (QTest::currentTestFailed())
+            return;
+
+        paho->scriptedCodes.push_back(-12); // MQTTASYNC_MAX_BUFFERED_MESSAGES
+        auto future = client.publish(QStringLiteral("a/b"), "x", 1);
+        QVERIFY(future.isFinished());
+        QVERIFY(!future.result().isOk());
+        QCOMPARE(future.result().pahoCode(), -12);
+        QVERIFY2(future.result().errorString().contains(QLatin1String("paho refused")),
+            qPrintable(future.result().errorString()));
+        QCOMPARE(client.inFlight(), 0);
+    }
+
+    void disconnectedPahoPutsTheRequestBackInTheQueue()
+    {
+        FakePahoSessions fakes;
+        Client client;
+        FakePahoSession *paho = fakes.session();
+        ConnectOptions o = options();
+        o.setAutomaticReconnect(true);
+        o.setRetryInterval(1, 1);
+        connect(client, paho, o);
+        if (QTest::currentTestFailed())
+            return;
+
+        // paho lost the connection before the core heard of it: MQTTASYNC_DISCONNECTED.
+        paho->scriptedCodes.push_back(PahoCode::Disconnected);
+        auto future = client.publish(QStringLiteral("a/b"), "x", 1);
+        QVERIFY(!future.isFinished());
+        QCOMPARE(client.queued(), 1);
+        QCOMPARE(client.inFlight(), 0);
+
+        paho->loseConnection();
+        QTRY_COMPARE(paho->count(Kind::Connect), 2); // the reconnect attempt
+        paho->acceptConnect(true);
+        QTRY_COMPARE(paho->count(Kind::Publish), 2); // handed again after the reconnect
+        QCOMPARE(paho->lastCall(Kind::Publish).message.payload(), QByteArray("x"));
+        paho->acknowledge(paho->lastCall(Kind::Publish));
+        QVERIFY(QPahoTest::waitForFuture(future));
+        QVERIFY(future.result().isOk());
+    }
+
+    void connectionLossFailsWhatPahoHeld()
+    {
+        FakePahoSessions fakes;
+        Client client;
+        FakePahoSession *paho = fakes.session();
+        connect(client, paho);
+        if (QTest::currentTestFailed())
+            return;
+
+        auto publish = client.publish(QStringLiteral("a/b"), "x", 1);
+        auto subscribe = client.subscribe(QStringLiteral("c/#"), 1);
+        paho->loseConnection();
+        QVERIFY(QPahoTest::waitForFuture(publish));
+        QVERIFY(QPahoTest::waitForFuture(subscribe));
+        QCOMPARE(publish.result().error(), Error::ConnectionLost);
+        QCOMPARE(subscribe.result().error(), Error::ConnectionLost);
+        QCOMPARE(client.state(), Client::State::Disconnected);
+    }
+
+    void destructionFinishesEveryFuture()
+    {
+        FakePahoSessions fakes;
+        auto client = std::make_unique<Client>();
+        FakePahoSession *paho = fakes.session();
+        connect(*client, paho);
+        if (QTest::currentTestFailed())
+            return;
+
+        auto inPaho = client->publish(QStringLiteral("a/b"), "x", 1);
+        auto unsubscribe = client->unsubscribe(QStringLiteral("c"));
+        QCOMPARE(paho->count(Kind::Publish), 1);
+        client.reset();
+        QVERIFY(inPaho.isFinished());
+        QVERIFY(unsubscribe.isFinished());
+        QCOMPARE(inPaho.result().error(), Error::ClientDestroyed);
+        QCOMPARE(unsubscribe.result().error(), Error::ClientDestroyed);
+    }
+
+    void requestTimeoutFinishesAndIgnoresTheLateAnswer()
+    {
+        FakePahoSessions fakes;
+        Client client;
+        FakePahoSession *paho = fakes.session();
+        ConnectOptions o = options();
+        o.setRequestTimeout(50);
+        connect(client, paho, o);
+        if (QTest::currentTestFailed())
+            return;
+
+        auto future = client.publish(QStringLiteral("a/b"), "x", 1);
+        const auto call = paho->lastCall(Kind::Publish);
+        QVERIFY(QPahoTest::waitForFuture(future));
+        QCOMPARE(future.result().error(), Error::Timeout);
+        paho->acknowledge(call); // too late: nothing to finish
+        auto next = client.publish(QStringLiteral("a/b"), "y", 0);
+        paho->acknowledge(paho->lastCall(Kind::Publish));
+        QVERIFY(QPahoTest::waitForFuture(next));
+        QVERIFY(next.result().isOk());
+    }
+
+    void requestBudgetKeepsTheRestInTheQueue()
+    {
+        FakePahoSessions fakes;
+        Client client;
+        FakePahoSession *paho = fakes.session();
+        ConnectOptions o = options();
+        o.setMaxOutstandingRequests(2);
+        connect(client, paho, o);
+        if (QTest::currentTestFailed())
+            return;
+
+        QList<QFuture<PublishResult>> futures;
+        for (int i = 0; i < 5; ++i)
+            futures.append(client.publish(QStringLiteral("t"), QByteArray::number(i), 0));
+        QCOMPARE(paho->count(Kind::Publish), 2);
+        QCOMPARE(client.inFlight(), 2);
+        QCOMPARE(client.queued(), 3);
+
+        // Each completion makes room for exactly one more, in order.
+        paho->acknowledge(paho->callsOf(Kind::Publish).at(0));
+        QTRY_COMPARE(paho->count(Kind::Publish), 3);
+        QCOMPARE(paho->lastCall(Kind::Publish).message.payload(), QByteArray("2"));
+        for (int handed = 1; handed < 5; ++handed) {
+            QTRY_VERIFY(paho->count(Kind::Publish) > handed);
+            paho->acknowledge(paho->callsOf(Kind::Publish).at(handed));
+            QVERIFY(client.inFlight() <= 2);
+        }
+        QCOMPARE(paho->count(Kind::Publish), 5);
+        for (auto &f : futures)
+            QVERIFY(QPahoTest::waitForFuture(f));
+        QCOMPARE(client.queued(), 0);
+    }
+
+    void qos12WindowFollowsMaxInflight()
+    {
+        FakePahoSessions fakes;
+        Client client;
+        FakePahoSession *paho = fakes.session();
+        ConnectOptions o = options();
+        o.setMaxInflight(3);
+        connect(client, paho, o);
+        if (QTest::currentTestFailed())
+            return;
+
+        for (int i = 0; i < 5; ++i)
+            client.publish(QStringLiteral("t"), QByteArray::number(i), 1);
+        QCOMPARE(paho->count(Kind::Publish), 3); // beyond the window they wait in QPaho
+        // QoS 0 is outside the window; it waits behind them to keep the order.
+        client.publish(QStringLiteral("t"), "qos0", 0);
+        QCOMPARE(paho->count(Kind::Publish), 3);
+        paho->acknowledge(paho->callsOf(Kind::Publish).at(0));
+        QTRY_COMPARE(paho->count(Kind::Publish), 4);
+    }
+
+    void byteBudgetLetsOneLargePublishThrough()
+    {
+        FakePahoSessions fakes;
+        Client client;
+        FakePahoSession *paho = fakes.session();
+        ConnectOptions o = options();
+        o.setMaxOutstandingBytes(1000);
+        connect(client, paho, o);
+        if (QTest::currentTestFailed())
+            return;
+
+        const QByteArray large(5000, 'x');
+        client.publish(QStringLiteral("t"), large, 0); // above the budget, but alone: goes out
+        client.publish(QStringLiteral("t"), "small", 0); // waits for the large one
+        QCOMPARE(paho->count(Kind::Publish), 1);
+        QCOMPARE(paho->largestWritePending, qint64(5000));
+        paho->acknowledge(paho->callsOf(Kind::Publish).at(0));
+        QTRY_COMPARE(paho->count(Kind::Publish), 2);
+    }
+
+    void offlineBufferHoldsUntilConnectedAndHonoursItsBound_data()
+    {
+        QTest::addColumn<OverflowPolicy>("policy");
+        QTest::newRow("reject newest") << OverflowPolicy::RejectNewest;
+        QTest::newRow("drop oldest") << OverflowPolicy::DropOldest;
+    }
+    void offlineBufferHoldsUntilConnectedAndHonoursItsBound()
+    {
+        QFETCH(OverflowPolicy, policy);
+        FakePahoSessions fakes;
+        Client client;
+        FakePahoSession *paho = fakes.session();
+        ConnectOptions o = options();
+        o.setOfflineBuffering(true);
+        o.setMaxQueuedRequests(2);
+        o.setQueueOverflowPolicy(policy);
+        auto connected = client.connectToHost(o);
+        QCOMPARE(client.state(), Client::State::Connecting);
+
+        auto first = client.publish(QStringLiteral("t"), "1", 1);
+        auto second = client.publish(QStringLiteral("t"), "2", 1);
+        auto third = client.publish(QStringLiteral("t"), "3", 1);
+        QCOMPARE(paho->count(Kind::Publish), 0); // nothing goes out while connecting
+        QCOMPARE(client.queued(), 2);
+        auto refused = policy == OverflowPolicy::RejectNewest ? third : first;
+        QVERIFY(refused.isFinished());
+        QCOMPARE(refused.result().error(), Error::BufferFull);
+
+        paho->acceptConnect();
+        QVERIFY(QPahoTest::waitForFuture(connected));
+        QTRY_COMPARE(paho->count(Kind::Publish), 2);
+        const QByteArray expectedFirst = policy == OverflowPolicy::RejectNewest ? "1" : "2";
+        QCOMPARE(paho->callsOf(Kind::Publish).at(0).message.payload(), expectedFirst);
+    }
+
+    void withoutOfflineBufferingAPublishWhileConnectingFails()
+    {
+        FakePahoSessions fakes;
+        Client client;
+        FakePahoSession *paho = fakes.session();
+        ConnectOptions o = options();
+        o.setOfflineBuffering(false);
+        client.connectToHost(o);
+        auto future = client.publish(QStringLiteral("t"), "x", 1);
+        QVERIFY(future.isFinished());
+        QCOMPARE(future.result().error(), Error::NotConnected);
+        QCOMPARE(paho->count(Kind::Publish), 0);
+    }
+
+    void stalledPahoIsKickedOnlyWhileItHoldsRequests()
+    {
+        FakePahoSessions fakes;
+        Client client;
+        FakePahoSession *paho = fakes.session();
+        connect(client, paho);
+        if (QTest::currentTestFailed())
+            return;
+        // An idle connected client runs no timer of its own (issue 12: idle is idle).
+        const auto anyTimerActive = [&client] {
+            const auto timers = client.findChildren<QTimer *>();
+            return std::any_of(
+                timers.cbegin(), timers.cend(), [](QTimer *t) { return t->isActive(); });
+        };
+        QTRY_VERIFY(!anyTimerActive());
+        QCOMPARE(paho->stallKicks, 0);
+
+        auto future = client.publish(QStringLiteral("t"), "x", 1);
+        QTRY_VERIFY(paho->stallKicks > 0); // nothing came back: paho's threads are kicked
+        paho->acknowledge(paho->lastCall(Kind::Publish));
+        QVERIFY(QPahoTest::waitForFuture(future));
+        QTRY_VERIFY(!anyTimerActive()); // the watchdog stops with nothing in paho
+    }
+};
+
+QTEST_GUILESS_MAIN(tst_CoreRequests)
+#include "tst_corerequests.moc"
