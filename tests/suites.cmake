@@ -49,7 +49,7 @@ if(TARGET QPaho::Coro)
     qpaho_add_install_test(tst_install_coro ${CMAKE_CURRENT_SOURCE_DIR}/install/coro
         LABELS unit coro ARGS -DCOMPONENT=Coro)
 endif()
-qpaho_add_test(tst_cluster LABELS broker cluster TIMEOUT 180)
+qpaho_add_test(tst_cluster LABELS broker cluster TIMEOUT 300)
 # tst_workerpool runs the examples/worker-pool binary as worker and producer processes.
 if(QPAHO_BUILD_EXAMPLES)
     qpaho_add_test(tst_workerpool LABELS broker cluster TIMEOUT 180)
