@@ -21,7 +21,8 @@ qpaho_add_test(tst_lifetime LABELS broker TIMEOUT 120)
 qpaho_add_test(tst_pahomapping LABELS unit TIMEOUT 60)
 qpaho_add_test(tst_logging LABELS broker TIMEOUT 120)
 qpaho_add_test(tst_pahowaker LABELS unit broker TIMEOUT 60 INTERNAL
-    SOURCES ${PROJECT_SOURCE_DIR}/src/paho/pahowaker.cpp LINK eclipse-paho-mqtt-c::paho-mqtt3as)
+    SOURCES ${PROJECT_SOURCE_DIR}/src/paho/pahowaker.cpp ${PROJECT_SOURCE_DIR}/src/paho/wakerserver.cpp
+    LINK eclipse-paho-mqtt-c::paho-mqtt3as)
 qpaho_add_test(tst_pahoversion LABELS unit broker TIMEOUT 60 INTERNAL
     LINK eclipse-paho-mqtt-c::paho-mqtt3as)
 # libFuzzer targets, built with clang++ by run_fuzz.sh (g++ has no libFuzzer); only when clang++
