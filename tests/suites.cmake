@@ -2,24 +2,17 @@
 qpaho_add_test(tst_nodelay LABELS unit broker TIMEOUT 60 INTERNAL
     SOURCES ${PROJECT_SOURCE_DIR}/src/paho/nodelay.cpp LINK eclipse-paho-mqtt-c::paho-mqtt3as)
 qpaho_add_test(tst_topic LABELS unit TIMEOUT 60)
-qpaho_add_test(tst_connect LABELS broker TIMEOUT 120)
-qpaho_add_test(tst_invalid LABELS broker TIMEOUT 120)
-qpaho_add_test(tst_reconnect LABELS broker TIMEOUT 120)
+# The broker suites with the default set-up: labelled broker, 120 s each.
+foreach(suite
+    tst_connect tst_invalid tst_reconnect tst_neverhang tst_fixture tst_pubsub
+    tst_handlers tst_interop tst_threading tst_tls tst_mqtt5 tst_lifetime tst_logging tst_request)
+    qpaho_add_test(${suite} LABELS broker TIMEOUT 120)
+endforeach()
 qpaho_add_test(tst_durability LABELS broker heavy TIMEOUT 240)
-qpaho_add_test(tst_faults LABELS broker TIMEOUT 120 INTERNAL)
-qpaho_add_test(tst_neverhang LABELS broker TIMEOUT 120)
+qpaho_add_test(tst_faults LABELS broker TIMEOUT 120 INTERNAL) # checks the quarantine (src/)
 qpaho_add_test(tst_largepayload LABELS broker TIMEOUT 300)
-qpaho_add_test(tst_fixture LABELS broker TIMEOUT 120)
-qpaho_add_test(tst_pubsub LABELS broker TIMEOUT 120)
-qpaho_add_test(tst_handlers LABELS broker TIMEOUT 120)
-qpaho_add_test(tst_interop LABELS broker TIMEOUT 120)
 qpaho_add_test(tst_conformance LABELS broker interop TIMEOUT 600)
-qpaho_add_test(tst_threading LABELS broker TIMEOUT 120)
-qpaho_add_test(tst_tls LABELS broker TIMEOUT 120)
-qpaho_add_test(tst_mqtt5 LABELS broker TIMEOUT 120)
-qpaho_add_test(tst_lifetime LABELS broker TIMEOUT 120)
 qpaho_add_test(tst_pahomapping LABELS unit TIMEOUT 60)
-qpaho_add_test(tst_logging LABELS broker TIMEOUT 120)
 qpaho_add_test(tst_pahowaker LABELS unit broker TIMEOUT 60 INTERNAL
     SOURCES ${PROJECT_SOURCE_DIR}/src/paho/pahowaker.cpp ${PROJECT_SOURCE_DIR}/src/paho/wakerserver.cpp
     LINK eclipse-paho-mqtt-c::paho-mqtt3as)
@@ -40,7 +33,6 @@ endforeach()
 # tst_install: installs this build into a temporary prefix, then builds and runs the
 # find_package(QPaho) consumer in tests/install against it (see run_install_test.cmake).
 qpaho_add_install_test(tst_install ${CMAKE_CURRENT_SOURCE_DIR}/install LABELS unit)
-qpaho_add_test(tst_request LABELS broker TIMEOUT 120)
 qpaho_add_test(tst_soak LABELS broker heavy soak TIMEOUT 300)
 qpaho_add_test(tst_citizen LABELS broker TIMEOUT 120 INTERNAL LINK eclipse-paho-mqtt-c::paho-mqtt3as)
 # Coroutines (QCoro, C++20): only when the optional part "coro" is built.

@@ -4,6 +4,7 @@
 // completion of futures and the thread continuations run on, and a persistent session.
 // Every broker case runs with MQTT 3.1.1 and MQTT 5 against a real mosquitto.
 #include "common/brokerfixture.h"
+#include "common/clientoptions.h"
 #include "common/qpahotest.h"
 
 #include <QPaho/QPaho>
@@ -30,19 +31,13 @@ using QPaho::ProtocolVersion;
 using QPaho::Result;
 using QPahoTest::await;
 using QPahoTest::describe;
+using QPahoTest::optionsFor;
 using QPahoTest::resultOf;
 using QPahoTest::uniqueId;
 
 namespace {
 
 constexpr int kTimeout = 10000;
-
-ConnectOptions optionsFor(ProtocolVersion version, const QString &uri)
-{
-    ConnectOptions options(uri);
-    options.setProtocolVersion(version);
-    return options;
-}
 
 bool isV5(ProtocolVersion version)
 {
@@ -157,8 +152,6 @@ private Q_SLOTS:
     void persistentSession();
 
 private:
-    static void addVersionRows();
-
     QPahoTest::Mosquitto m_broker;
     QPahoTest::Mosquitto m_authBroker { QPahoTest::MosquittoOptions {
         .users = { { QStringLiteral("alice"), QStringLiteral("secret") } } } };
@@ -168,13 +161,6 @@ void TstConnect::initTestCase()
 {
     QVERIFY2(m_broker.start(), qPrintable(m_broker.lastError()));
     QVERIFY2(m_authBroker.start(), qPrintable(m_authBroker.lastError()));
-}
-
-void TstConnect::addVersionRows()
-{
-    QTest::addColumn<ProtocolVersion>("version");
-    QTest::newRow("v3.1.1") << ProtocolVersion::Mqtt311;
-    QTest::newRow("v5") << ProtocolVersion::Mqtt5;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -230,7 +216,7 @@ void TstConnect::normalizeUri()
 
 void TstConnect::connectSuccess_data()
 {
-    addVersionRows();
+    QPahoTest::addVersionRows();
 }
 
 void TstConnect::connectSuccess()
@@ -341,7 +327,7 @@ void TstConnect::connectUriForms()
 
 void TstConnect::disconnect_data()
 {
-    addVersionRows();
+    QPahoTest::addVersionRows();
 }
 
 void TstConnect::disconnect()
@@ -477,7 +463,7 @@ void TstConnect::refused()
 
 void TstConnect::unreachablePort_data()
 {
-    addVersionRows();
+    QPahoTest::addVersionRows();
 }
 
 void TstConnect::unreachablePort()
@@ -507,7 +493,7 @@ void TstConnect::unreachablePort()
 
 void TstConnect::connectTimeout_data()
 {
-    addVersionRows();
+    QPahoTest::addVersionRows();
 }
 
 void TstConnect::connectTimeout()
@@ -563,7 +549,7 @@ void TstConnect::connectTimeout()
 
 void TstConnect::connectWhileConnected_data()
 {
-    addVersionRows();
+    QPahoTest::addVersionRows();
 }
 
 void TstConnect::connectWhileConnected()
@@ -595,7 +581,7 @@ void TstConnect::connectWhileConnected()
 
 void TstConnect::connectWhileConnecting_data()
 {
-    addVersionRows();
+    QPahoTest::addVersionRows();
 }
 
 void TstConnect::connectWhileConnecting()
@@ -623,7 +609,7 @@ void TstConnect::connectWhileConnecting()
 
 void TstConnect::disconnectWhileConnecting_data()
 {
-    addVersionRows();
+    QPahoTest::addVersionRows();
 }
 
 void TstConnect::disconnectWhileConnecting()
@@ -686,7 +672,7 @@ void TstConnect::disconnectWhileConnecting()
 
 void TstConnect::futuresFinishExactlyOnce_data()
 {
-    addVersionRows();
+    QPahoTest::addVersionRows();
 }
 
 void TstConnect::futuresFinishExactlyOnce()
@@ -759,7 +745,7 @@ void TstConnect::futuresFinishExactlyOnce()
 
 void TstConnect::continuationsRunOnOwnerThread_data()
 {
-    addVersionRows();
+    QPahoTest::addVersionRows();
 }
 
 void TstConnect::continuationsRunOnOwnerThread()
@@ -832,7 +818,7 @@ void TstConnect::continuationsRunOnOwnerThread()
 
 void TstConnect::persistentSession_data()
 {
-    addVersionRows();
+    QPahoTest::addVersionRows();
 }
 
 void TstConnect::persistentSession()

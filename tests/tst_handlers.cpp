@@ -3,13 +3,15 @@
 // $SYS), lifetime (context destruction, removal by id and by filter, removal while called),
 // the thread handlers run in, the member-function overload, and that handlers do not subscribe.
 #include "common/brokerfixture.h"
+#include "common/clientoptions.h"
+#include "common/connectall.h"
 #include "common/qpahotest.h"
+#include "common/workerthread.h"
 
 #include <QPaho/QPaho>
 
 #include <QtCore/QPointer>
 #include <QtCore/QRegularExpression>
-#include <QtCore/QScopeGuard>
 #include <QtCore/QThread>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
@@ -20,6 +22,7 @@
 
 using namespace QPaho;
 using QPahoTest::await;
+using QPahoTest::optionsFor;
 
 namespace {
 
@@ -111,18 +114,9 @@ void TstHandlers::cleanup()
 
 void TstHandlers::connectBoth(ProtocolVersion version)
 {
-    // Both at once: paho's receive thread only notices a new socket when its poll() times
-    // out (1 s) if other sockets are open, so connecting one after the other costs ~2 s.
-    QList<QFuture<ConnectResult>> futures;
-    for (Client *client : { m_subscriber.get(), m_publisher.get() }) {
-        ConnectOptions options = version == ProtocolVersion::Mqtt5
-            ? ConnectOptions::v5(m_broker.tcpUri())
-            : ConnectOptions::v3(m_broker.tcpUri());
-        options.setClientId(QPahoTest::uniqueId(QStringLiteral("c")));
-        futures << client->connectToHost(options);
-    }
-    for (const auto &future : std::as_const(futures))
-        QPAHO_VERIFY_OK(await(future, Timeout));
+    QPAHO_CONNECT_ALL(
+        { { m_subscriber.get(), optionsFor(version, m_broker.tcpUri(), QStringLiteral("c")) },
+            { m_publisher.get(), optionsFor(version, m_broker.tcpUri(), QStringLiteral("c")) } });
 }
 
 void TstHandlers::publishSentinel(const QString &sentinel)
@@ -133,17 +127,13 @@ void TstHandlers::publishSentinel(const QString &sentinel)
 
 void TstHandlers::wildcardFilters_data()
 {
-    QTest::addColumn<ProtocolVersion>("version");
-    QTest::newRow("v3.1.1") << ProtocolVersion::Mqtt311;
-    QTest::newRow("v5") << ProtocolVersion::Mqtt5;
+    QPahoTest::addVersionRows();
 }
 
 void TstHandlers::wildcardFilters()
 {
     QFETCH(ProtocolVersion, version);
-    connectBoth(version);
-    if (QTest::currentTestFailed())
-        return;
+    QPAHO_CHECKED(connectBoth(version));
     const QString p = m_prefix;
     QPAHO_VERIFY_OK(await(m_subscriber->subscribe(p + QStringLiteral("/#"), 1), Timeout));
 
@@ -169,9 +159,7 @@ void TstHandlers::wildcardFilters()
 
 void TstHandlers::overlappingFiltersOnOneSubscription()
 {
-    connectBoth();
-    if (QTest::currentTestFailed())
-        return;
+    QPAHO_CHECKED(connectBoth());
     const QString p = m_prefix;
     QPAHO_VERIFY_OK(await(m_subscriber->subscribe(p + QStringLiteral("/#"), 1), Timeout));
 
@@ -238,9 +226,7 @@ void TstHandlers::overlappingSubscriptionsRoutedByIdentifier()
 
 void TstHandlers::dollarTopicsOnlyForDollarFilters()
 {
-    connectBoth();
-    if (QTest::currentTestFailed())
-        return;
+    QPAHO_CHECKED(connectBoth());
     const QString p = m_prefix;
     // Handlers first: mosquitto sends its retained $SYS messages right after the SUBACK.
     Calls all, plusBroker, sys;
@@ -288,9 +274,7 @@ void TstHandlers::dollarTopicsOnlyForDollarFilters()
 
 void TstHandlers::contextDestructionRemovesHandler()
 {
-    connectBoth();
-    if (QTest::currentTestFailed())
-        return;
+    QPAHO_CHECKED(connectBoth());
     const QString topic = m_prefix + QStringLiteral("/data");
     QPAHO_VERIFY_OK(await(m_subscriber->subscribe(m_prefix + QStringLiteral("/#"), 1), Timeout));
 
@@ -313,9 +297,7 @@ void TstHandlers::contextDestructionRemovesHandler()
 
 void TstHandlers::removeMessageHandlerOnce()
 {
-    connectBoth();
-    if (QTest::currentTestFailed())
-        return;
+    QPAHO_CHECKED(connectBoth());
     const QString topic = m_prefix + QStringLiteral("/data");
     QPAHO_VERIFY_OK(await(m_subscriber->subscribe(m_prefix + QStringLiteral("/#"), 1), Timeout));
 
@@ -339,9 +321,7 @@ void TstHandlers::removeMessageHandlerOnce()
 
 void TstHandlers::removeMessageHandlersByFilter()
 {
-    connectBoth();
-    if (QTest::currentTestFailed())
-        return;
+    QPAHO_CHECKED(connectBoth());
     const QString topic = m_prefix + QStringLiteral("/a/b");
     const QString filter = m_prefix + QStringLiteral("/a/+");
     const QString other = m_prefix + QStringLiteral("/a/#");
@@ -393,9 +373,7 @@ void TstHandlers::invalidHandlerArguments()
 
 void TstHandlers::handlerRemovesItselfWhileCalled()
 {
-    connectBoth();
-    if (QTest::currentTestFailed())
-        return;
+    QPAHO_CHECKED(connectBoth());
     const QString topic = m_prefix + QStringLiteral("/data");
     QPAHO_VERIFY_OK(await(m_subscriber->subscribe(m_prefix + QStringLiteral("/#"), 1), Timeout));
 
@@ -425,9 +403,7 @@ void TstHandlers::handlerRemovesItselfWhileCalled()
 
 void TstHandlers::handlerDeletesItsContextWhileCalled()
 {
-    connectBoth();
-    if (QTest::currentTestFailed())
-        return;
+    QPAHO_CHECKED(connectBoth());
     const QString topic = m_prefix + QStringLiteral("/data");
     QPAHO_VERIFY_OK(await(m_subscriber->subscribe(m_prefix + QStringLiteral("/#"), 1), Timeout));
 
@@ -458,9 +434,7 @@ void TstHandlers::handlerDeletesItsContextWhileCalled()
 
 void TstHandlers::handlerRunsInClientThread()
 {
-    connectBoth();
-    if (QTest::currentTestFailed())
-        return;
+    QPAHO_CHECKED(connectBoth());
     const QString topic = m_prefix + QStringLiteral("/data");
     QPAHO_VERIFY_OK(await(m_subscriber->subscribe(topic, 1), Timeout));
 
@@ -479,9 +453,7 @@ void TstHandlers::handlerRunsInClientThread()
 
 void TstHandlers::handlerRunsInContextThread()
 {
-    connectBoth();
-    if (QTest::currentTestFailed())
-        return;
+    QPAHO_CHECKED(connectBoth());
     const QString topic = m_prefix + QStringLiteral("/data");
     QPAHO_VERIFY_OK(await(m_subscriber->subscribe(topic, 1), Timeout));
 
@@ -489,15 +461,9 @@ void TstHandlers::handlerRunsInContextThread()
     std::atomic<QThread *> calledIn { nullptr };
     std::atomic<int> calls { 0 };
     QByteArray payload; // written by the worker before `calls` is incremented
-    QThread worker;
-    worker.start();
-    auto *context = new QObject;
-    context->moveToThread(&worker);
-    const auto stopWorker = qScopeGuard([&worker, context] {
-        context->deleteLater(); // runs in the worker, before it finishes
-        worker.quit();
-        worker.wait();
-    });
+    QPahoTest::WorkerThread worker; // stops first: the context dies in the worker
+    QObject *context = nullptr;
+    worker.run([&] { context = new QObject(worker.anchor); });
     QVERIFY(m_subscriber->addMessageHandler(topic, context, [&](const Message &m) {
         payload = m.payload();
         calledIn = QThread::currentThread();
@@ -505,15 +471,13 @@ void TstHandlers::handlerRunsInContextThread()
     }));
     QPAHO_VERIFY_OK(await(m_publisher->publish(topic, "to the worker", 1), Timeout));
     QTRY_COMPARE_WITH_TIMEOUT(calls.load(), 1, Timeout);
-    QCOMPARE(calledIn.load(), &worker);
+    QCOMPARE(calledIn.load(), &worker.thread);
     QCOMPARE(payload, QByteArray("to the worker"));
 }
 
 void TstHandlers::memberFunctionHandler()
 {
-    connectBoth();
-    if (QTest::currentTestFailed())
-        return;
+    QPAHO_CHECKED(connectBoth());
     const QString topic = m_prefix + QStringLiteral("/data");
     QPAHO_VERIFY_OK(await(m_subscriber->subscribe(m_prefix + QStringLiteral("/#"), 1), Timeout));
 
@@ -537,9 +501,7 @@ void TstHandlers::memberFunctionHandler()
 
 void TstHandlers::handlersDoNotSubscribe()
 {
-    connectBoth();
-    if (QTest::currentTestFailed())
-        return;
+    QPAHO_CHECKED(connectBoth());
     const QString topic = m_prefix + QStringLiteral("/data/x");
     const QString sentinel = m_prefix + QStringLiteral("/sentinel");
     // Only the sentinel is subscribed; the handler's filter is not.

@@ -2,6 +2,8 @@
 // QPaho against peers we did not write: mosquitto_pub publishes to a QPaho subscriber, and
 // mosquitto_sub receives what QPaho publishes (live and retained), over MQTT 3.1.1 and MQTT 5.
 #include "common/brokerfixture.h"
+#include "common/clientoptions.h"
+#include "common/inbox.h"
 #include "common/qpahotest.h"
 
 #include <QPaho/QPaho>
@@ -11,6 +13,7 @@
 using namespace QPaho;
 using namespace Qt::StringLiterals;
 using QPahoTest::await;
+using QPahoTest::Inbox;
 
 namespace {
 
@@ -20,18 +23,6 @@ constexpr int Timeout = 10000;
 // UTF-8 (2, 3 and 4 bytes), but no newline (mosquitto_sub prints one message per line).
 const QString TextPayload = u"QPaho \u2192 peer: tab\there, \"quotes\" 'single' \\back\\slash "
                             u"$HOME %s %p & | ; * ? < > ~ \u00fc\u20ac\U0001D11E end"_s;
-
-// Records every message a Client emits through messageReceived().
-class Inbox
-{
-public:
-    explicit Inbox(Client &client)
-    {
-        QObject::connect(&client, &Client::messageReceived, &client,
-            [this](const Message &m) { messages << m; });
-    }
-    QList<Message> messages;
-};
 
 } // namespace
 
@@ -68,11 +59,9 @@ void TstInterop::initTestCase()
 
 ConnectResult TstInterop::connectClient(Client &client, ProtocolVersion version)
 {
-    ConnectOptions options = version == ProtocolVersion::Mqtt5
-        ? ConnectOptions::v5(m_broker.tcpUri())
-        : ConnectOptions::v3(m_broker.tcpUri());
-    options.setClientId(QPahoTest::uniqueId(u"qpaho"_s));
-    return await(client.connectToHost(options), Timeout);
+    return await(
+        client.connectToHost(QPahoTest::optionsFor(version, m_broker.tcpUri(), u"qpaho"_s)),
+        Timeout);
 }
 
 void TstInterop::fromMosquittoPub_data()
@@ -181,9 +170,7 @@ void TstInterop::toMosquittoSub()
 
 void TstInterop::retainedToMosquittoSub_data()
 {
-    QTest::addColumn<ProtocolVersion>("version");
-    QTest::newRow("v3.1.1") << ProtocolVersion::Mqtt311;
-    QTest::newRow("v5") << ProtocolVersion::Mqtt5;
+    QPahoTest::addVersionRows();
 }
 
 void TstInterop::retainedToMosquittoSub()

@@ -12,6 +12,7 @@
 // timeout on the sockets it knew before). Cases that need a particular client state use fresh
 // clients.
 #include "common/brokerfixture.h"
+#include "common/clientoptions.h"
 #include "common/qpahotest.h"
 
 #include <QPaho/QPaho>
@@ -23,20 +24,10 @@
 
 #include <memory>
 
-using QPaho::Client;
-using QPaho::ConnectOptions;
-using QPaho::ConnectResult;
-using QPaho::Error;
-using QPaho::Message;
-using QPaho::Properties;
-using QPaho::ProtocolVersion;
-using QPaho::PublishResult;
-using QPaho::Result;
-using QPaho::SubscribeOptions;
-using QPaho::SubscribeResult;
-using QPaho::WillOptions;
+using namespace QPaho;
 using QPahoTest::await;
 using QPahoTest::describe;
+using QPahoTest::optionsFor;
 using QPahoTest::resultOf;
 using QPahoTest::uniqueId;
 
@@ -45,13 +36,6 @@ Q_DECLARE_METATYPE(QPaho::ConnectOptions)
 namespace {
 
 constexpr int kTimeout = 10000;
-
-ConnectOptions optionsFor(ProtocolVersion version, const QString &uri)
-{
-    ConnectOptions options(uri);
-    options.setProtocolVersion(version);
-    return options;
-}
 
 const char *versionName(ProtocolVersion version)
 {
@@ -128,7 +112,6 @@ private Q_SLOTS:
     void notConnected();
 
 private:
-    static void addVersionRows();
     static void addInvalidFilterRows();
     ConnectResult connectTo(Client &client, ProtocolVersion version);
     // The shared connected client of `version`, connected (again) if it is not connected; then
@@ -158,13 +141,6 @@ void TstInvalid::init()
     QVERIFY2(m_peer->isRunning(), m_peer->errorOutput().constData());
     m_linesMark = m_peer->lines().size();
     m_logMark = m_broker.logMark();
-}
-
-void TstInvalid::addVersionRows()
-{
-    QTest::addColumn<ProtocolVersion>("version");
-    QTest::newRow("v3.1.1") << ProtocolVersion::Mqtt311;
-    QTest::newRow("v5") << ProtocolVersion::Mqtt5;
 }
 
 ConnectResult TstInvalid::connectTo(Client &client, ProtocolVersion version)
@@ -390,7 +366,7 @@ void TstInvalid::unsubscribeFilter()
 
 void TstInvalid::emptyRequestLists_data()
 {
-    addVersionRows();
+    QPahoTest::addVersionRows();
 }
 
 void TstInvalid::emptyRequestLists()
@@ -538,9 +514,7 @@ void TstInvalid::mqtt5OnlyOnV3()
     const QFuture<Result> refused = run(*v3);
     VERIFY_FAILED_AT_ONCE(refused, Error::Unsupported, QStringLiteral("MQTT 5"));
     QCOMPARE(v3->state(), Client::State::Connected);
-    verifyNothingReachedBroker(*v3);
-    if (QTest::currentTestFailed())
-        return;
+    QPAHO_CHECKED(verifyNothingReachedBroker(*v3));
 
     // The same request is fine on MQTT 5: it was the version that made it unsupported.
     // (The disconnect row disconnects the shared v5 client; shared() reconnects it if needed.)
@@ -643,7 +617,7 @@ void TstInvalid::connectOptions()
 
 void TstInvalid::connectWhileConnected_data()
 {
-    addVersionRows();
+    QPahoTest::addVersionRows();
 }
 
 void TstInvalid::connectWhileConnected()

@@ -309,9 +309,7 @@ void TstLifetime::destroyAndVerify(Client *&client, const FutureBag &bag, int qu
     const int runs = bag.totalRuns();
     QCOMPARE(runs, bag.size());
 
-    quietPeriod(sinceDelete, quietMs);
-    if (QTest::currentTestFailed())
-        return;
+    QPAHO_CHECKED(quietPeriod(sinceDelete, quietMs));
     QCOMPARE(bag.totalRuns(), runs); // no continuation ran a second time
     QCOMPARE(m_handlerCalls, handlerCallsBefore); // no late message to a handler
     const QStringList after = bag.problems();
@@ -329,9 +327,7 @@ void TstLifetime::destroyWithThousandPublishesInFlight()
     for (int i = 0; i < 1000; ++i)
         bag.add(QStringLiteral("publish #%1").arg(i), client->publish(topic, kilobyte(), 1));
     QVERIFY(client->inFlight() + client->queued() > 0);
-    destroyAndVerify(client, bag);
-    if (QTest::currentTestFailed())
-        return;
+    QPAHO_CHECKED(destroyAndVerify(client, bag));
     const int ok = bag.count(Error::NoError);
     const int destroyed = bag.count(Error::ClientDestroyed);
     qInfo("%d succeeded, %d ended with ClientDestroyed", ok, destroyed);
@@ -364,9 +360,7 @@ void TstLifetime::destroyWhileConnecting()
     bag.add(QStringLiteral("unsubscribe"), client->unsubscribe(m_prefix + QStringLiteral("/s")));
     QCOMPARE(client->state(), Client::State::Connecting);
 
-    destroyAndVerify(client, bag);
-    if (QTest::currentTestFailed())
-        return;
+    QPAHO_CHECKED(destroyAndVerify(client, bag));
     QCOMPARE(bag.count(Error::ClientDestroyed), bag.size());
     // The half-open MQTT connection was closed, not leaked.
     QTRY_COMPARE_WITH_TIMEOUT(peer->state(), QAbstractSocket::UnconnectedState, kTimeoutMs);
@@ -393,9 +387,7 @@ void TstLifetime::destroyWhileConnectedIdle()
     QCOMPARE(client->state(), Client::State::Connected);
     const qint64 mark = m_broker.logMark();
 
-    destroyAndVerify(client, bag);
-    if (QTest::currentTestFailed())
-        return;
+    QPAHO_CHECKED(destroyAndVerify(client, bag));
     QCOMPARE(bag.count(Error::NoError), bag.size());
     // mosquitto 2.0: "Client <id> disconnected." for a DISCONNECT packet, "closed its
     // connection" for a bare socket close.
@@ -434,9 +426,7 @@ void TstLifetime::destroyWhileConnectedWithTraffic()
     const int receivedBefore = m_handlerCalls;
     qInfo("received %d, sent %llu before the delete", receivedBefore, client->messagesSent());
 
-    destroyAndVerify(client, bag);
-    if (QTest::currentTestFailed())
-        return;
+    QPAHO_CHECKED(destroyAndVerify(client, bag));
     const QStringList others = bag.unexpected({ Error::NoError, Error::ClientDestroyed });
     QVERIFY2(others.isEmpty(), qPrintable(others.mid(0, 10).join(QStringLiteral("\n"))));
     QVERIFY(bag.count(Error::ClientDestroyed) >= 1);
@@ -474,9 +464,7 @@ void TstLifetime::destroyWhileReconnecting()
     QCOMPARE(client->state(), Client::State::Reconnecting);
 
     const QByteArray id = o.clientId().toUtf8();
-    destroyAndVerify(client, bag, 0);
-    if (QTest::currentTestFailed())
-        return;
+    QPAHO_CHECKED(destroyAndVerify(client, bag, 0));
     QCOMPARE(bag.count(Error::ClientDestroyed), 3);
     QCOMPARE(bag.count(Error::NoError), 2);
 
@@ -486,9 +474,7 @@ void TstLifetime::destroyWhileReconnecting()
     // sentinel round trips: a surviving reconnect attempt would have connected by then.
     QElapsedTimer sinceRestart;
     sinceRestart.start();
-    quietPeriod(sinceRestart, 1000);
-    if (QTest::currentTestFailed())
-        return;
+    QPAHO_CHECKED(quietPeriod(sinceRestart, 1000));
     const QByteArray restartedLog = broker.log().mid(mark);
     QVERIFY2(restartedLog.contains(" running"), restartedLog.constData());
     QVERIFY2(!restartedLog.contains(id), restartedLog.constData());
@@ -509,9 +495,7 @@ void TstLifetime::destroyWhileDisconnecting()
     bag.add(QStringLiteral("disconnect"), client->disconnectFromHost());
     QCOMPARE(client->state(), Client::State::Disconnecting);
 
-    destroyAndVerify(client, bag);
-    if (QTest::currentTestFailed())
-        return;
+    QPAHO_CHECKED(destroyAndVerify(client, bag));
     // Queued publishes end with Disconnected at the disconnectFromHost() call, those paho held
     // and the disconnect itself with ClientDestroyed (or ok if they made it).
     const QStringList others
@@ -602,9 +586,7 @@ void TstLifetime::deleteLaterFromOwnSignal()
     const int handlerCalls = m_handlerCalls;
     QElapsedTimer since;
     since.start();
-    quietPeriod(since, 300);
-    if (QTest::currentTestFailed())
-        return;
+    QPAHO_CHECKED(quietPeriod(since, 300));
     QCOMPARE(bag.totalRuns(), runs);
     QCOMPARE(m_handlerCalls, handlerCalls);
 }
@@ -751,9 +733,7 @@ void TstLifetime::everyFutureHasAResult()
     for (int i = 0; i < 200; ++i)
         bag.add(QStringLiteral("publish #%1").arg(i), client->publish(topic, kilobyte(), 1));
 
-    destroyAndVerify(client, bag);
-    if (QTest::currentTestFailed())
-        return;
+    QPAHO_CHECKED(destroyAndVerify(client, bag));
     QVERIFY(bag.count(Error::InvalidArgument) >= 3);
     QVERIFY(bag.count(Error::InvalidState) >= 2);
     QCOMPARE(bag.count(Error::NotConnected), 2);

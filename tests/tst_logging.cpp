@@ -7,6 +7,7 @@
 // client key is re-encrypted with it, so a successful mutual-TLS connect proves paho was
 // handed the password.
 #include "common/brokerfixture.h"
+#include "common/clientoptions.h"
 #include "common/qpahotest.h"
 
 #include <QPaho/QPaho>
@@ -102,9 +103,7 @@ QList<QByteArray> secretForms(const QByteArray &secret)
 
 ConnectOptions optionsFor(ProtocolVersion version, const QString &uri)
 {
-    ConnectOptions options(uri);
-    options.setProtocolVersion(version);
-    options.setClientId(uniqueId(QStringLiteral("log")));
+    ConnectOptions options = QPahoTest::optionsFor(version, uri, QStringLiteral("log"));
     options.setUsername(kUser);
     options.setPassword(kPassword);
     return options;
@@ -167,9 +166,7 @@ void TstLogging::cleanupTestCase()
 
 void TstLogging::connectPublishSubscribeWithPassword_data()
 {
-    QTest::addColumn<ProtocolVersion>("version");
-    QTest::newRow("mqtt311") << ProtocolVersion::Mqtt311;
-    QTest::newRow("mqtt5") << ProtocolVersion::Mqtt5;
+    QPahoTest::addVersionRows("mqtt311", "mqtt5");
 }
 
 // The password is accepted, a QoS 1 round trip works, and the disconnect completes.

@@ -10,6 +10,9 @@
 // that connects while another one in the process is connected waits 1-2 s for its CONNACK.
 // The tests therefore connect their clients together (connectAll()) wherever they can.
 #include "common/brokerfixture.h"
+#include "common/clientoptions.h"
+#include "common/connectall.h"
+#include "common/inbox.h"
 #include "common/qpahotest.h"
 
 #include <QPaho/QPaho>
@@ -27,75 +30,23 @@
 
 #include <memory>
 
-using QPaho::Client;
-using QPaho::ConnectOptions;
-using QPaho::ConnectResult;
-using QPaho::Error;
-using QPaho::Message;
-using QPaho::Properties;
-using QPaho::ProtocolVersion;
-using QPaho::PublishResult;
-using QPaho::Result;
-using QPaho::SubscribeOptions;
-using QPaho::SubscribeResult;
-using QPaho::WillOptions;
+using namespace QPaho;
 using QPahoTest::await;
 using QPahoTest::describe;
+using QPahoTest::Inbox;
 using QPahoTest::Mosquitto;
 using QPahoTest::MosquittoOptions;
+using QPahoTest::subscribeOptions;
 using QPahoTest::uniqueId;
 
 namespace {
 
 constexpr int kTimeout = 10000;
 
-// Records what a Client receives.
-class Inbox
-{
-public:
-    explicit Inbox(Client &client)
-        : m_connection(QObject::connect(&client, &Client::messageReceived, &client,
-            [this](const Message &m) { messages << m; }))
-    { }
-    ~Inbox() { QObject::disconnect(m_connection); }
-    Inbox(const Inbox &) = delete;
-    Inbox &operator=(const Inbox &) = delete;
-    QList<Message> messages;
-
-    QList<QByteArray> payloads() const
-    {
-        QList<QByteArray> result;
-        for (const Message &m : messages)
-            result << m.payload();
-        return result;
-    }
-    qsizetype indexOf(const QByteArray &payload) const
-    {
-        for (qsizetype i = 0; i < messages.size(); ++i) {
-            if (messages.at(i).payload() == payload)
-                return i;
-        }
-        return -1;
-    }
-    bool contains(const QByteArray &payload) const { return indexOf(payload) >= 0; }
-
-private:
-    QMetaObject::Connection m_connection;
-};
-
 ConnectOptions v5Options(const QString &uri, const QString &idPrefix = QStringLiteral("v5"))
 {
-    ConnectOptions options = ConnectOptions::v5(uri);
-    if (!idPrefix.isEmpty())
-        options.setClientId(uniqueId(idPrefix));
+    ConnectOptions options = QPahoTest::v5Options(uri, idPrefix);
     options.setConnectTimeout(kTimeout);
-    return options;
-}
-
-SubscribeOptions subscribeOptions(int qos)
-{
-    SubscribeOptions options;
-    options.setQos(qos);
     return options;
 }
 
@@ -188,11 +139,9 @@ ConnectResult TstMqtt5::connectClient(Client &client, const ConnectOptions &opti
 
 void TstMqtt5::connectAll(const QList<QPair<Client *, ConnectOptions>> &clients)
 {
-    QList<QFuture<ConnectResult>> futures;
-    for (const auto &[client, options] : clients)
-        futures << client->connectToHost(options);
-    for (qsizetype i = 0; i < futures.size(); ++i) {
-        const ConnectResult result = await(futures.at(i), kTimeout);
+    const QList<ConnectResult> results = QPahoTest::connectAll(clients, kTimeout);
+    for (qsizetype i = 0; i < results.size(); ++i) {
+        const ConnectResult &result = results.at(i);
         QVERIFY2(result.isOk(),
             qPrintable(clients.at(i).second.clientId() + QStringLiteral(": ") + describe(result)));
         QCOMPARE(clients.at(i).first->state(), Client::State::Connected);
@@ -277,7 +226,7 @@ int TstMqtt5::retainedOnSubscribe(
         qWarning() << "marker publish failed:" << describe(pub);
         return -1;
     }
-    if (!QPahoTest::waitUntil([&] { return inbox.contains(marker); }, kTimeout)) {
+    if (!QPahoTest::waitUntil([&] { return inbox.hasPayload(marker); }, kTimeout)) {
         qWarning() << "the marker did not come back";
         return -1;
     }
@@ -367,10 +316,8 @@ void TstMqtt5::publishPropertiesRoundTrip()
     Client subscriber;
     Client publisher;
     Inbox inbox(subscriber);
-    connectAll({ { &subscriber, v5Options(m_broker.tcpUri(), QStringLiteral("sub")) },
-        { &publisher, v5Options(m_broker.tcpUri(), QStringLiteral("pub")) } });
-    if (QTest::currentTestFailed())
-        return;
+    QPAHO_CHECKED(connectAll({ { &subscriber, v5Options(m_broker.tcpUri(), QStringLiteral("sub")) },
+        { &publisher, v5Options(m_broker.tcpUri(), QStringLiteral("pub")) } }));
 
     SubscribeOptions withId = subscribeOptions(1);
     Properties subProps;
@@ -427,9 +374,7 @@ void TstMqtt5::publishPropertiesRoundTrip()
 void TstMqtt5::publishResultHasNoRequestProperties()
 {
     Client client;
-    connectClient(client, v5Options(m_broker.tcpUri()));
-    if (QTest::currentTestFailed())
-        return;
+    QPAHO_CHECKED(connectClient(client, v5Options(m_broker.tcpUri())));
     const QString topic = uniqueId(QStringLiteral("ackprops")) + QStringLiteral("/t");
     Properties props;
     props.addUserProperty(QStringLiteral("mine"), QStringLiteral("not the broker's"));
@@ -454,11 +399,9 @@ void TstMqtt5::messageExpiryRemovesRetained()
     Client later;
     Inbox firstInbox(first);
     Inbox laterInbox(later);
-    connectAll({ { &publisher, v5Options(m_broker.tcpUri(), QStringLiteral("pub")) },
+    QPAHO_CHECKED(connectAll({ { &publisher, v5Options(m_broker.tcpUri(), QStringLiteral("pub")) },
         { &first, v5Options(m_broker.tcpUri(), QStringLiteral("first")) },
-        { &later, v5Options(m_broker.tcpUri(), QStringLiteral("later")) } });
-    if (QTest::currentTestFailed())
-        return;
+        { &later, v5Options(m_broker.tcpUri(), QStringLiteral("later")) } }));
     Message message(topic, QByteArrayLiteral("short-lived"), 1, true);
     Properties props;
     props.setMessageExpiryInterval(2);
@@ -501,9 +444,7 @@ void TstMqtt5::messageExpiryRemovesRetained()
 void TstMqtt5::pubackNoMatchingSubscribers()
 {
     Client client;
-    connectClient(client, v5Options(m_broker.tcpUri()));
-    if (QTest::currentTestFailed())
-        return;
+    QPAHO_CHECKED(connectClient(client, v5Options(m_broker.tcpUri())));
     const QString topic = uniqueId(QStringLiteral("nobody")) + QStringLiteral("/listens");
     const qint64 mark = m_broker.logMark();
     const PublishResult result = await(client.publish(topic, "into the void", 1), kTimeout);
@@ -531,9 +472,7 @@ void TstMqtt5::pubackNoMatchingSubscribers()
 void TstMqtt5::subackReasonCodePerFilter()
 {
     Client client;
-    connectClient(client, v5Options(m_broker.tcpUri()));
-    if (QTest::currentTestFailed())
-        return;
+    QPAHO_CHECKED(connectClient(client, v5Options(m_broker.tcpUri())));
     const QString prefix = uniqueId(QStringLiteral("suback"));
     const QList<QPair<QString, SubscribeOptions>> subscriptions {
         { prefix + QStringLiteral("/q0"), subscribeOptions(0) },
@@ -558,9 +497,7 @@ void TstMqtt5::subackReasonCodePerFilter()
 void TstMqtt5::unsubackNoSubscriptionExisted()
 {
     Client client;
-    connectClient(client, v5Options(m_broker.tcpUri()));
-    if (QTest::currentTestFailed())
-        return;
+    QPAHO_CHECKED(connectClient(client, v5Options(m_broker.tcpUri())));
     const QString prefix = uniqueId(QStringLiteral("unsuback"));
     const Result never = await(client.unsubscribe(prefix + QStringLiteral("/never")), kTimeout);
     QVERIFY2(never.isOk(), qPrintable(describe(never))); // 0x11 is not a failure
@@ -580,19 +517,12 @@ void TstMqtt5::unsubackNoSubscriptionExisted()
 // A QoS 1 publish the ACL forbids: PUBACK 0x87 (not authorized) -> Error::Refused.
 void TstMqtt5::aclDeniedPublish()
 {
-    QTemporaryDir dir;
-    QVERIFY(dir.isValid());
-    const QString aclPath = dir.filePath(QStringLiteral("acl"));
-    {
-        QFile acl(aclPath);
-        QVERIFY(acl.open(QIODevice::WriteOnly));
-        acl.write("user alice\ntopic readwrite open/#\n");
-    }
     // With the fixture's max_queued_messages 0, mosquitto 2.0.11 drops a v5 connection right
     // after its PUBACK 0x87 ("Bad socket read/write ... Unknown error"; mosquitto_pub shows it
     // too). A finite queue (overriding the fixture's line) keeps the connection.
-    Mosquitto broker({ .extraConfig = "acl_file " + aclPath.toUtf8() + "\nmax_queued_messages 1000",
+    Mosquitto broker({ .extraConfig = "max_queued_messages 1000",
         .users = { { QStringLiteral("alice"), QStringLiteral("secret") } },
+        .acl = "user alice\ntopic readwrite open/#\n",
         .persistence = false });
     QVERIFY2(broker.start(), qPrintable(broker.lastError()));
 
@@ -600,9 +530,7 @@ void TstMqtt5::aclDeniedPublish()
     options.setUsername(QStringLiteral("alice"));
     options.setPassword(QByteArrayLiteral("secret"));
     Client client;
-    connectClient(client, options);
-    if (QTest::currentTestFailed())
-        return;
+    QPAHO_CHECKED(connectClient(client, options));
 
     const PublishResult denied
         = await(client.publish(QStringLiteral("closed/x"), "no", 1), kTimeout);
@@ -670,10 +598,8 @@ void TstMqtt5::noLocal()
     Client client;
     Client other;
     Inbox inbox(client);
-    connectAll({ { &client, v5Options(m_broker.tcpUri()) },
-        { &other, v5Options(m_broker.tcpUri(), QStringLiteral("other")) } });
-    if (QTest::currentTestFailed())
-        return;
+    QPAHO_CHECKED(connectAll({ { &client, v5Options(m_broker.tcpUri()) },
+        { &other, v5Options(m_broker.tcpUri(), QStringLiteral("other")) } }));
     SubscribeOptions options = subscribeOptions(1);
     options.setNoLocal(true);
     QVERIFY(options.needsMqtt5());
@@ -683,7 +609,7 @@ void TstMqtt5::noLocal()
     QPAHO_VERIFY_OK(await(other.publish(topic, "other", 1), kTimeout));
     // mosquitto handled the own publish (and would have queued it to us) before its PUBACK,
     // so it would arrive before "other".
-    QTRY_VERIFY_WITH_TIMEOUT(inbox.contains("other"), kTimeout);
+    QTRY_VERIFY_WITH_TIMEOUT(inbox.hasPayload("other"), kTimeout);
     QCOMPARE(inbox.payloads(), QList<QByteArray> { "other" });
 
     // Control: without no-local the own message comes back. (mosquitto 2.0.11 keeps the
@@ -691,7 +617,7 @@ void TstMqtt5::noLocal()
     QPAHO_VERIFY_OK(await(client.unsubscribe(topic), kTimeout));
     QPAHO_VERIFY_OK(await(client.subscribe(topic, subscribeOptions(1)), kTimeout));
     QPAHO_VERIFY_OK(await(client.publish(topic, "own again", 1), kTimeout));
-    QTRY_VERIFY_WITH_TIMEOUT(inbox.contains("own again"), kTimeout);
+    QTRY_VERIFY_WITH_TIMEOUT(inbox.hasPayload("own again"), kTimeout);
 }
 
 // Live messages published with RETAIN: forwarded with the flag only under retain-as-published.
@@ -703,10 +629,8 @@ void TstMqtt5::retainAsPublished()
     Client client;
     Client publisher;
     Inbox inbox(client);
-    connectAll({ { &client, v5Options(m_broker.tcpUri()) },
-        { &publisher, v5Options(m_broker.tcpUri(), QStringLiteral("pub")) } });
-    if (QTest::currentTestFailed())
-        return;
+    QPAHO_CHECKED(connectAll({ { &client, v5Options(m_broker.tcpUri()) },
+        { &publisher, v5Options(m_broker.tcpUri(), QStringLiteral("pub")) } }));
     SubscribeOptions rap = subscribeOptions(1);
     rap.setRetainAsPublished(true);
     QPAHO_VERIFY_OK(await(client.subscribe(rapTopic, rap), kTimeout));
@@ -734,22 +658,20 @@ void TstMqtt5::retainHandlingDoNotSend()
     Client control;
     Inbox inbox(client);
     Inbox controlInbox(control);
-    connectAll({ { &publisher, v5Options(m_broker.tcpUri(), QStringLiteral("pub")) },
+    QPAHO_CHECKED(connectAll({ { &publisher, v5Options(m_broker.tcpUri(), QStringLiteral("pub")) },
         { &client, v5Options(m_broker.tcpUri()) },
-        { &control, v5Options(m_broker.tcpUri(), QStringLiteral("control")) } });
-    if (QTest::currentTestFailed())
-        return;
+        { &control, v5Options(m_broker.tcpUri(), QStringLiteral("control")) } }));
     QPAHO_VERIFY_OK(await(publisher.publish(topic, "retained", 1, true), kTimeout));
 
     SubscribeOptions doNotSend = subscribeOptions(1);
     doNotSend.setRetainHandling(SubscribeOptions::RetainHandling::DoNotSend);
     QVERIFY(doNotSend.needsMqtt5());
     QCOMPARE(retainedOnSubscribe(client, inbox, topic, doNotSend), 0);
-    QVERIFY(!inbox.contains("retained"));
+    QVERIFY(!inbox.hasPayload("retained"));
 
     // Control: the retained message is there for a plain subscription.
     QCOMPARE(retainedOnSubscribe(control, controlInbox, topic, subscribeOptions(1)), 1);
-    QVERIFY(controlInbox.contains("retained"));
+    QVERIFY(controlInbox.hasPayload("retained"));
     QPAHO_VERIFY_OK(await(publisher.publish(topic, QByteArray(), 1, true), kTimeout));
 }
 
@@ -759,10 +681,8 @@ void TstMqtt5::retainHandlingSendIfNew()
     Client publisher;
     Client client;
     Inbox inbox(client);
-    connectAll({ { &publisher, v5Options(m_broker.tcpUri(), QStringLiteral("pub")) },
-        { &client, v5Options(m_broker.tcpUri()) } });
-    if (QTest::currentTestFailed())
-        return;
+    QPAHO_CHECKED(connectAll({ { &publisher, v5Options(m_broker.tcpUri(), QStringLiteral("pub")) },
+        { &client, v5Options(m_broker.tcpUri()) } }));
     QPAHO_VERIFY_OK(await(publisher.publish(topic, "retained", 1, true), kTimeout));
 
     SubscribeOptions ifNew = subscribeOptions(1);
@@ -786,11 +706,9 @@ void TstMqtt5::sharedSubscription()
     Client publisher;
     Inbox inboxA(a);
     Inbox inboxB(b);
-    connectAll({ { &a, v5Options(m_broker.tcpUri(), QStringLiteral("a")) },
+    QPAHO_CHECKED(connectAll({ { &a, v5Options(m_broker.tcpUri(), QStringLiteral("a")) },
         { &b, v5Options(m_broker.tcpUri(), QStringLiteral("b")) },
-        { &publisher, v5Options(m_broker.tcpUri(), QStringLiteral("pub")) } });
-    if (QTest::currentTestFailed())
-        return;
+        { &publisher, v5Options(m_broker.tcpUri(), QStringLiteral("pub")) } }));
     QList<Message> handledA;
     QList<Message> handledB;
     QObject context;
@@ -848,9 +766,7 @@ void TstMqtt5::serverDisconnectWithReason()
     options.setPassword(QByteArrayLiteral("pw"));
     QVERIFY(!options.automaticReconnect());
     Client client;
-    connectClient(client, options);
-    if (QTest::currentTestFailed())
-        return;
+    QPAHO_CHECKED(connectClient(client, options));
     QSignalSpy disconnectedSpy(&client, &Client::disconnected);
     QSignalSpy stateSpy(&client, &Client::stateChanged);
 
@@ -878,16 +794,12 @@ void TstMqtt5::sessionTakenOver()
     ConnectOptions options = v5Options(m_broker.tcpUri(), QStringLiteral("takeover"));
     QVERIFY(!options.automaticReconnect());
     Client first;
-    connectClient(first, options);
-    if (QTest::currentTestFailed())
-        return;
+    QPAHO_CHECKED(connectClient(first, options));
     QSignalSpy disconnectedSpy(&first, &Client::disconnected);
     QSignalSpy lostSpy(&first, &Client::connectionLost);
 
     Client second;
-    connectClient(second, options);
-    if (QTest::currentTestFailed())
-        return;
+    QPAHO_CHECKED(connectClient(second, options));
     // (The signal may come while the test still waits for the previous step.)
     QTRY_COMPARE_WITH_TIMEOUT(disconnectedSpy.size(), 1, kTimeout);
     const Result reason = disconnectedSpy.at(0).at(0).value<Result>();
@@ -907,10 +819,9 @@ void TstMqtt5::disconnectWithWillMessage()
     Client watcher;
     Client client;
     Inbox inbox(watcher);
-    connectAll({ { &watcher, v5Options(m_broker.tcpUri(), QStringLiteral("watcher")) },
-        { &client, options } });
-    if (QTest::currentTestFailed())
-        return;
+    QPAHO_CHECKED(
+        connectAll({ { &watcher, v5Options(m_broker.tcpUri(), QStringLiteral("watcher")) },
+            { &client, options } }));
     QPAHO_VERIFY_OK(await(watcher.subscribe(willTopic, 1), kTimeout));
 
     const qint64 mark = m_broker.logMark();
@@ -1012,10 +923,9 @@ void TstMqtt5::willProperties()
     Client watcher;
     Client client;
     Inbox inbox(watcher);
-    connectAll({ { &watcher, v5Options(m_broker.tcpUri(), QStringLiteral("watcher")) },
-        { &client, options } });
-    if (QTest::currentTestFailed())
-        return;
+    QPAHO_CHECKED(
+        connectAll({ { &watcher, v5Options(m_broker.tcpUri(), QStringLiteral("watcher")) },
+            { &client, options } }));
     QPAHO_VERIFY_OK(await(watcher.subscribe(willTopic, 1), kTimeout));
 
     QElapsedTimer sinceDisconnect;
@@ -1045,10 +955,8 @@ void TstMqtt5::sessionExpiryKeepsSession()
     Client client;
     Client publisher;
     Inbox inbox(client);
-    connectAll({ { &client, options },
-        { &publisher, v5Options(m_broker.tcpUri(), QStringLiteral("pub")) } });
-    if (QTest::currentTestFailed())
-        return;
+    QPAHO_CHECKED(connectAll({ { &client, options },
+        { &publisher, v5Options(m_broker.tcpUri(), QStringLiteral("pub")) } }));
     QVERIFY(!client.lastConnectResult().sessionPresent());
     QPAHO_VERIFY_OK(await(client.subscribe(topic, 1), kTimeout));
     QPAHO_VERIFY_OK(await(client.disconnectFromHost(), kTimeout));
@@ -1085,9 +993,7 @@ void TstMqtt5::mqtt5FeaturesOnV311Unsupported()
     ConnectOptions options = ConnectOptions::v3(m_broker.tcpUri());
     options.setClientId(uniqueId(QStringLiteral("v311")));
     Inbox inbox(client);
-    connectClient(client, options);
-    if (QTest::currentTestFailed())
-        return;
+    QPAHO_CHECKED(connectClient(client, options));
     QCOMPARE(client.protocolVersion(), ProtocolVersion::Mqtt311);
     const QString topic = uniqueId(QStringLiteral("v311")) + QStringLiteral("/t");
     const qint64 mark = m_broker.logMark();
@@ -1120,9 +1026,7 @@ void TstMqtt5::mqtt5FeaturesOnV311Unsupported()
     message.setProperties(props);
     expectUnsupported(client.publish(message), "user properties on publish");
 
-    expectUnsupported(client.disconnectFromHost(0x04, {}), "disconnect reason code");
-    if (QTest::currentTestFailed())
-        return;
+    QPAHO_CHECKED(expectUnsupported(client.disconnectFromHost(0x04, {}), "disconnect reason code"));
     QCOMPARE(client.state(), Client::State::Connected);
 
     // Still connected, and plain MQTT 3.1.1 works; the broker saw none of the refused requests.

@@ -4,14 +4,13 @@
 // continuation runs once, also after later events and after the Client is destroyed).
 #include "common/faultproxy.h"
 #include "common/qpahotest.h"
+#include "common/workerthread.h"
 
 #include <QPaho/QPaho>
 
 #include <QtCore/QElapsedTimer>
-#include <QtCore/QFile>
 #include <QtCore/QLoggingCategory>
 #include <QtCore/QSemaphore>
-#include <QtCore/QTemporaryDir>
 #include <QtCore/QThread>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
@@ -72,13 +71,6 @@ void traceWatcher(QtMsgType type, const QMessageLogContext &context, const QStri
         return;
     }
     g_previousHandler(type, context, message);
-}
-
-// Runs f in the thread of object and returns when it has run.
-template<typename F>
-void runIn(QObject *object, F &&f)
-{
-    QMetaObject::invokeMethod(object, std::forward<F>(f), Qt::BlockingQueuedConnection);
 }
 
 } // namespace
@@ -209,9 +201,7 @@ void TstNeverHang::destroyWhileDisconnectInFlight()
 
 void TstNeverHang::subscribeInFlightAtLossPersistentSession_data()
 {
-    QTest::addColumn<ProtocolVersion>("version");
-    QTest::newRow("v3-cleanSession-false") << ProtocolVersion::Mqtt311;
-    QTest::newRow("v5-sessionExpiry-300") << ProtocolVersion::Mqtt5;
+    QPahoTest::addVersionRows("v3-cleanSession-false", "v5-sessionExpiry-300");
 }
 
 // paho: with a persistent session, a SUBSCRIBE/UNSUBSCRIBE in flight at connection loss is
@@ -351,17 +341,11 @@ void TstNeverHang::unresolvableHostWithAutomaticReconnect()
 // publish: the future finishes once with Error::Refused and reason code 0x87.
 void TstNeverHang::v5PubackRefusal()
 {
-    QTemporaryDir dir;
-    QVERIFY(dir.isValid());
-    const QString aclPath = dir.filePath(QStringLiteral("acl"));
-    QFile acl(aclPath);
-    QVERIFY(acl.open(QIODevice::WriteOnly));
-    acl.write("user alice\ntopic readwrite nh/allowed/#\n");
-    acl.close();
     // The fixture's "max_queued_messages 0" makes mosquitto 2.0.11 close a v5 connection right
     // after it denies a QoS > 0 publish (PUBACK/PUBREC 0x87); a finite value does not.
-    Mosquitto broker({ .extraConfig = "acl_file " + aclPath.toUtf8() + "\nmax_queued_messages 1000",
-        .users = { { QStringLiteral("alice"), QStringLiteral("secret") } } });
+    Mosquitto broker({ .extraConfig = "max_queued_messages 1000",
+        .users = { { QStringLiteral("alice"), QStringLiteral("secret") } },
+        .acl = "user alice\ntopic readwrite nh/allowed/#\n" });
     QVERIFY2(broker.start(), qPrintable(broker.lastError()));
 
     Client client;
@@ -423,51 +407,35 @@ void TstNeverHang::publishRacingConnectionLossIsBuffered()
 {
     FaultProxy proxy(m_broker->port());
     QVERIFY(proxy.port() != 0);
-    QThread worker;
-    worker.start();
-    auto stopWorker = qScopeGuard([&worker] {
-        worker.quit();
-        worker.wait();
-    });
-    auto *client = new Client;
-    client->moveToThread(&worker);
-    auto deleteClient = qScopeGuard([client] { runIn(client, [client] { delete client; }); });
+    QPahoTest::WorkerThread worker;
+    Client *client = nullptr;
+    worker.run([&] { client = new Client(worker.anchor); });
     ConnectOptions o = options(proxy.tcpUri());
     o.setAutomaticReconnect(true);
     o.setRetryInterval(100, 400);
     QFuture<ConnectResult> connect;
-    runIn(client, [&] { connect = client->connectToHost(o); });
+    worker.run([&] { connect = client->connectToHost(o); });
     QPAHO_VERIFY_OK(await(connect));
 
-    QSemaphore entered;
-    QSemaphore release;
     QSemaphore done;
     QFuture<PublishResult> racing;
     Client::State stateAtPublish = Client::State::Disconnected;
-    QMetaObject::invokeMethod(
-        client,
-        [&] {
-            entered.release();
-            release.acquire();
-            stateAtPublish = client->state();
-            racing = client->publish(QStringLiteral("nh/racing"), "racing", 1);
-            done.release();
-        },
-        Qt::QueuedConnection);
-    entered.acquire();
-    auto releaseWorker = qScopeGuard([&release] { release.release(); });
+    worker.hold([&] {
+        stateAtPublish = client->state();
+        racing = client->publish(QStringLiteral("nh/racing"), "racing", 1);
+        done.release();
+    });
     g_pahoCalledConnectionLost = false;
     proxy.cutAll();
     QTRY_VERIFY_WITH_TIMEOUT(g_pahoCalledConnectionLost.load(), kLong);
-    releaseWorker.dismiss();
-    release.release();
+    worker.release();
     QVERIFY(done.tryAcquire(1, kLong));
     QCOMPARE(stateAtPublish, Client::State::Connected); // the Client did not know yet
 
     const PublishResult result = await(racing, kLong);
     QPAHO_VERIFY_OK(result);
     int reconnects = 0;
-    runIn(client, [&] { reconnects = client->reconnects(); });
+    worker.run([&] { reconnects = client->reconnects(); });
     QCOMPARE(reconnects, 1);
 }
 

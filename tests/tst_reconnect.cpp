@@ -3,12 +3,13 @@
 // state, connected()/connectionLost() after every (re)connect, restored subscriptions, offline
 // buffering and its bound, failover between two brokers, request timeouts, the inbound
 // queue bound and the statistics properties.
+#include "common/inbox.h"
 #include "common/qpahotest.h"
+#include "common/workerthread.h"
 
 #include <QPaho/QPaho>
 
 #include <QtCore/QElapsedTimer>
-#include <QtCore/QSemaphore>
 #include <QtCore/QThread>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
@@ -32,33 +33,6 @@ ConnectOptions reconnectOptions(const QString &uri, const QString &clientId = {}
     o.setConnectTimeout(3000);
     return o;
 }
-
-// The payloads of the messages a client receives, in order.
-struct Inbox
-{
-    explicit Inbox(Client &client)
-    {
-        QObject::connect(&client, &Client::messageReceived, &client,
-            [this](const Message &m) { messages.append(m); });
-    }
-    QByteArrayList payloads() const
-    {
-        QByteArrayList out;
-        for (const Message &m : messages)
-            out.append(m.payload());
-        return out;
-    }
-    QByteArrayList payloadsOn(const QString &topic) const
-    {
-        QByteArrayList out;
-        for (const Message &m : messages) {
-            if (m.topic() == topic)
-                out.append(m.payload());
-        }
-        return out;
-    }
-    QList<Message> messages;
-};
 
 QList<Client::State> statesOf(const QSignalSpy &spy)
 {
@@ -85,13 +59,6 @@ bool peerPublish(quint16 port, const QString &topic, const QByteArrayList &paylo
     if (r.exitCode != 0)
         qWarning() << "mosquitto_pub failed:" << r.stdErr;
     return r.exitCode == 0;
-}
-
-// Runs f in the thread of object and returns when it has run.
-template<typename F>
-void runIn(QObject *object, F &&f)
-{
-    QMetaObject::invokeMethod(object, std::forward<F>(f), Qt::BlockingQueuedConnection);
 }
 
 } // namespace
@@ -192,9 +159,7 @@ void TstReconnect::reconnectAfterBrokerRestart()
 
 void TstReconnect::subscriptionsRestoredAfterCleanReconnect_data()
 {
-    QTest::addColumn<ProtocolVersion>("version");
-    QTest::newRow("v3") << ProtocolVersion::Mqtt311;
-    QTest::newRow("v5") << ProtocolVersion::Mqtt5;
+    QPahoTest::addVersionRows("v3", "v5");
 }
 
 // Clean session: the broker forgets the subscriptions; the Client re-subscribes by itself, so
@@ -557,15 +522,9 @@ void TstReconnect::inboundQueueBound()
     QVERIFY2(broker.start(), qPrintable(broker.lastError()));
     const QString topic = QStringLiteral("rc/%1/inbound").arg(uniqueId());
 
-    QThread worker;
-    worker.start();
-    auto stopWorker = qScopeGuard([&worker] {
-        worker.quit();
-        worker.wait();
-    });
-    auto *client = new Client;
-    client->moveToThread(&worker);
-    auto deleteClient = qScopeGuard([client] { runIn(client, [client] { delete client; }); });
+    QPahoTest::WorkerThread worker;
+    Client *client = nullptr;
+    worker.run([&] { client = new Client(worker.anchor); });
 
     QList<QByteArray> received; // appended on this thread (queued connection)
     QObject receiver;
@@ -576,25 +535,14 @@ void TstReconnect::inboundQueueBound()
     o.setMaxPendingMessages(bound);
     o.setInboundOverflowPolicy(policy);
     QFuture<ConnectResult> connect;
-    runIn(client, [&] { connect = client->connectToHost(o); });
+    worker.run([&] { connect = client->connectToHost(o); });
     QPAHO_VERIFY_OK(await(connect));
     QFuture<SubscribeResult> subscribe;
-    runIn(client, [&] { subscribe = client->subscribe(topic, 1); });
+    worker.run([&] { subscribe = client->subscribe(topic, 1); });
     QPAHO_VERIFY_OK(await(subscribe));
     const QByteArray id = client->connectOptions().clientId().toUtf8();
 
-    // Hold the worker's event loop.
-    QSemaphore entered;
-    QSemaphore release;
-    QMetaObject::invokeMethod(
-        client,
-        [&entered, &release] {
-            entered.release();
-            release.acquire();
-        },
-        Qt::QueuedConnection);
-    entered.acquire();
-    auto releaseWorker = qScopeGuard([&release] { release.release(); });
+    worker.hold(); // the worker's event loop, until the release below
 
     const qint64 mark = broker.logMark();
     QByteArrayList payloads;
@@ -605,13 +553,12 @@ void TstReconnect::inboundQueueBound()
     // the broker has logged every PUBACK of the client, all messages wait in the bridge.
     QTRY_COMPARE_WITH_TIMEOUT(
         broker.log().mid(mark).count(QByteArray("Received PUBACK from " + id)), total, kLong);
-    releaseWorker.dismiss();
-    release.release();
+    worker.release();
 
     quint64 dropped = 0;
     QTRY_VERIFY_WITH_TIMEOUT(
         [&] {
-            runIn(client, [&] { dropped = client->messagesDropped(); });
+            worker.run([&] { dropped = client->messagesDropped(); });
             return received.size() + qsizetype(dropped) == total;
         }(),
         kLong);
@@ -623,7 +570,7 @@ void TstReconnect::inboundQueueBound()
         expected.append(payload(i));
     QCOMPARE(QByteArrayList(received), expected);
     quint64 droppedProperty = 0;
-    runIn(client, [&] { droppedProperty = client->property("messagesDropped").toULongLong(); });
+    worker.run([&] { droppedProperty = client->property("messagesDropped").toULongLong(); });
     QCOMPARE(droppedProperty, dropped);
 }
 

@@ -3,6 +3,7 @@
 // client is connected (queued while connecting, restored with exactly one SUBSCRIBE after a
 // reconnect without a session), bad filters and refused SUBSCRIBEs as state Error,
 // unsubscribe() and the deferred deletion.
+#include "common/clientoptions.h"
 #include "common/dynsecbroker.h"
 #include "common/qpahotest.h"
 
@@ -22,9 +23,7 @@ constexpr int kLong = 10000; // generous: costs nothing when things work
 
 ConnectOptions optionsFor(const QString &uri, ProtocolVersion version = ProtocolVersion::Mqtt311)
 {
-    ConnectOptions o(uri);
-    o.setClientId(uniqueId(QStringLiteral("sub")));
-    o.setProtocolVersion(version);
+    ConnectOptions o = QPahoTest::optionsFor(version, uri, QStringLiteral("sub"));
     o.setAutomaticReconnect(true);
     o.setRetryInterval(100, 400);
     return o;
@@ -115,9 +114,7 @@ void TstSubscription::sameObjectForSameFilter()
 
 void TstSubscription::subscribesAndReceives_data()
 {
-    QTest::addColumn<ProtocolVersion>("version");
-    QTest::newRow("3.1.1") << ProtocolVersion::Mqtt311;
-    QTest::newRow("5") << ProtocolVersion::Mqtt5;
+    QPahoTest::addVersionRows("3.1.1", "5");
 }
 
 void TstSubscription::subscribesAndReceives()
@@ -254,9 +251,7 @@ void TstSubscription::refusedSubscribeIsError()
 // that SUBSCRIBE (Pending, then Subscribed) instead of sending a second one.
 void TstSubscription::restoredOnceAfterReconnectWithoutSession_data()
 {
-    QTest::addColumn<ProtocolVersion>("version");
-    QTest::newRow("3.1.1") << ProtocolVersion::Mqtt311;
-    QTest::newRow("5") << ProtocolVersion::Mqtt5;
+    QPahoTest::addVersionRows("3.1.1", "5");
 }
 
 void TstSubscription::restoredOnceAfterReconnectWithoutSession()

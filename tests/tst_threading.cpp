@@ -5,6 +5,7 @@
 // context object in the main thread gets its calls in the main thread. A disconnected client
 // can be moved to another thread and used there.
 #include "common/qpahotest.h"
+#include "common/workerthread.h"
 
 #include <QPaho/QPaho>
 
@@ -108,45 +109,6 @@ private:
     mutable QMutex m_mutex;
     QList<Entry> m_entries;
     QStringList m_failures;
-};
-
-// A started QThread with an event loop and an "anchor" QObject living in it, to run code there.
-// stop() (also run by the destructor, so a failing test cleans up too) deletes the anchor and
-// everything parented to it in the worker, then joins the thread.
-class Worker
-{
-public:
-    Worker()
-    {
-        thread.setObjectName(QStringLiteral("qpaho-test-worker"));
-        thread.start();
-        anchor = new QObject;
-        anchor->moveToThread(&thread);
-    }
-    ~Worker() { stop(); }
-    Worker(const Worker &) = delete;
-    Worker &operator=(const Worker &) = delete;
-
-    // Runs f in the worker and returns when it is done.
-    void run(const std::function<void()> &f)
-    {
-        QMetaObject::invokeMethod(anchor, f, Qt::BlockingQueuedConnection);
-    }
-    void stop()
-    {
-        if (thread.isRunning()) {
-            if (anchor)
-                run([this] {
-                    delete anchor;
-                    anchor = nullptr;
-                });
-            thread.quit();
-            thread.wait();
-        }
-    }
-
-    QThread thread;
-    QObject *anchor = nullptr;
 };
 
 // Connects to the client's signals with direct connections, so each call is recorded in the
@@ -323,7 +285,7 @@ void TstThreading::clientCreatedInWorker()
     ThreadLog log;
     QObject mainCtx;
     Client *client = nullptr;
-    Worker worker; // declared last: stops first, so the client dies before what it refers to
+    WorkerThread worker; // declared last: stops first, so the client dies before what it refers to
     QThread *const workerThread = &worker.thread;
     QThread *const mainThread = QThread::currentThread();
     const QString topic = uniqueId(QStringLiteral("thr")) + QStringLiteral("/self");
@@ -338,9 +300,7 @@ void TstThreading::clientCreatedInWorker()
     });
     QVERIFY(client);
     QCOMPARE(client->thread(), workerThread);
-    waitForChain(log);
-    if (QTest::currentTestFailed())
-        return;
+    QPAHO_CHECKED(waitForChain(log));
     disconnectIn(
         client, workerThread, [&worker](std::function<void()> f) { worker.run(f); }, log);
     if (QTest::currentTestFailed())
@@ -365,7 +325,7 @@ void TstThreading::clientMovedToWorkerBeforeConnecting()
     ThreadLog log;
     QObject mainCtx;
     auto *client = new Client;
-    Worker worker;
+    WorkerThread worker;
     QThread *const workerThread = &worker.thread;
     QThread *const mainThread = QThread::currentThread();
     const QString topic = uniqueId(QStringLiteral("thr")) + QStringLiteral("/self");
@@ -379,9 +339,7 @@ void TstThreading::clientMovedToWorkerBeforeConnecting()
         startSelfPublishChain(client, m_broker.tcpUri(), clientId, topic, worker.anchor, &mainCtx,
             workerThread, mainThread, log);
     });
-    waitForChain(log);
-    if (QTest::currentTestFailed())
-        return;
+    QPAHO_CHECKED(waitForChain(log));
     disconnectIn(
         client, workerThread, [&worker](std::function<void()> f) { worker.run(f); }, log);
     if (QTest::currentTestFailed())
@@ -404,7 +362,7 @@ void TstThreading::futureWatcherInMainThread()
     QObject mainCtx;
     Client *client = nullptr;
     QFuture<QPaho::ConnectResult> connecting;
-    Worker worker;
+    WorkerThread worker;
     QThread *const workerThread = &worker.thread;
     QThread *const mainThread = QThread::currentThread();
     const QString topic = uniqueId(QStringLiteral("thr")) + QStringLiteral("/watched");
@@ -464,7 +422,7 @@ void TstThreading::moveToThreadWhileIdle()
     QObject mainCtx;
     QObject mainOwner; // owns the client while it is in the main thread (a failing test)
     auto *client = new Client(&mainOwner);
-    Worker worker; // owns it (anchor) while it is in the worker; stops before mainOwner dies
+    WorkerThread worker; // owns it (anchor) while it is in the worker; stops before mainOwner dies
     QThread *const workerThread = &worker.thread;
     QThread *const mainThread = QThread::currentThread();
     const QString topic = uniqueId(QStringLiteral("thr")) + QStringLiteral("/moved");
@@ -504,15 +462,9 @@ void TstThreading::moveToThreadWhileIdle()
         startSelfPublishChain(client, m_broker.tcpUri(), clientId, topic + QStringLiteral("/w"),
             worker.anchor, &mainCtx, workerThread, mainThread, log);
     });
-    waitForChain(log);
-    if (QTest::currentTestFailed())
-        return;
-    disconnectIn(client, workerThread, inWorker, log);
-    if (QTest::currentTestFailed())
-        return;
-    verifyThreads(log, workerThread);
-    if (QTest::currentTestFailed())
-        return;
+    QPAHO_CHECKED(waitForChain(log));
+    QPAHO_CHECKED(disconnectIn(client, workerThread, inWorker, log));
+    QPAHO_CHECKED(verifyThreads(log, workerThread));
 
     // 3. Idle again: the worker moves it back to the main thread (only the owner may push).
     worker.run([&] {

@@ -4,6 +4,8 @@
 // verification off explicitly, mutual TLS, ws:// and wss:// round trips with URI paths and extra
 // HTTP headers, and ALPN.
 #include "common/brokerfixture.h"
+#include "common/clientoptions.h"
+#include "common/inbox.h"
 #include "common/qpahotest.h"
 
 #include <QPaho/QPaho>
@@ -26,29 +28,13 @@ using QPaho::Result;
 using QPaho::SslOptions;
 using QPahoTest::await;
 using QPahoTest::describe;
+using QPahoTest::Inbox;
 using QPahoTest::Mosquitto;
 using QPahoTest::uniqueId;
 
 namespace {
 
 constexpr int kTimeout = 10000;
-
-// Records what a Client receives.
-class Inbox
-{
-public:
-    explicit Inbox(Client &client)
-        : m_connection(QObject::connect(&client, &Client::messageReceived, &client,
-            [this](const Message &m) { messages << m; }))
-    { }
-    ~Inbox() { QObject::disconnect(m_connection); }
-    Inbox(const Inbox &) = delete;
-    Inbox &operator=(const Inbox &) = delete;
-    QList<Message> messages;
-
-private:
-    QMetaObject::Connection m_connection;
-};
 
 SslOptions trustingOurCa()
 {
@@ -60,9 +46,7 @@ SslOptions trustingOurCa()
 ConnectOptions optionsFor(
     const QString &uri, const SslOptions &ssl, ProtocolVersion version = ProtocolVersion::Mqtt311)
 {
-    ConnectOptions options(uri);
-    options.setProtocolVersion(version);
-    options.setClientId(uniqueId(QStringLiteral("tls")));
+    ConnectOptions options = QPahoTest::optionsFor(version, uri, QStringLiteral("tls"));
     options.setSslOptions(ssl);
     options.setConnectTimeout(kTimeout);
     return options;
@@ -156,9 +140,7 @@ void TstTls::trustedServer()
     QCOMPARE(client.state(), Client::State::Connected);
     QCOMPARE(connected.protocolVersion(), version);
     QCOMPARE(client.serverUri(), uri);
-    roundTrip(client, QByteArrayLiteral("over TLS"), 1);
-    if (QTest::currentTestFailed())
-        return;
+    QPAHO_CHECKED(roundTrip(client, QByteArrayLiteral("over TLS"), 1));
     QPAHO_VERIFY_OK(await(client.disconnectFromHost(), kTimeout));
 }
 

@@ -5,6 +5,10 @@ extern "C" {
 #include <MQTTAsync.h>
 }
 
+#include <QtCore/QCoreApplication>
+
+#include <atomic>
+#include <cstdlib>
 #include <mutex>
 
 namespace QPaho::Internal {
@@ -15,6 +19,10 @@ Q_LOGGING_CATEGORY(lcReconnect, "qpaho.reconnect", QtWarningMsg)
 
 namespace {
 
+// Set when the application is being destroyed (or the process exits without one): see
+// stopForwarding().
+std::atomic<bool> g_forwardingStopped { false };
+
 // Runs on any thread, with paho's non-recursive log mutex held and a static buffer:
 // copy the text, never call paho from here (it would deadlock, notes §6).
 // paho's levels: FATAL/SEVERE are paho failing, ERROR is mostly paho's own bookkeeping (such as
@@ -22,6 +30,8 @@ namespace {
 // PROTOCOL is one line per MQTT packet, below that every function call and heap allocation.
 void forwardTrace(MQTTASYNC_TRACE_LEVELS level, char *message)
 {
+    if (g_forwardingStopped.load(std::memory_order_acquire))
+        return;
     const QString text = QString::fromUtf8(message);
     if (level >= MQTTASYNC_TRACE_SEVERE)
         qCWarning(lcPaho).noquote() << text;
@@ -46,6 +56,16 @@ MQTTASYNC_TRACE_LEVELS debugTraceLevel()
     return MQTTASYNC_TRACE_PROTOCOL;
 }
 
+// A paho thread can still trace at exit (the handle reaper destroying a handle) after the
+// application's message handler, its logger or this library's categories are gone: forwarding
+// then crashed with SIGSEGV (seen in tst_neverhang). From the QCoreApplication's destruction
+// on (or exit(), without one), paho's trace goes nowhere.
+void stopForwarding()
+{
+    g_forwardingStopped.store(true, std::memory_order_release);
+    MQTTAsync_setTraceCallback(nullptr); // not from forwardTrace: that holds paho's log mutex
+}
+
 } // namespace
 
 void installPahoTrace()
@@ -65,6 +85,12 @@ void installPahoTrace()
             lcPaho().isDebugEnabled() ? debugTraceLevel() : MQTTASYNC_TRACE_ERROR);
         MQTTAsync_setTraceCallback(&forwardTrace);
         installed = true;
+        // Registered after lcPaho() exists, so at exit this runs before the category dies.
+        static const bool stopRegistered = [] {
+            qAddPostRoutine(stopForwarding);
+            return std::atexit(stopForwarding) == 0;
+        }();
+        Q_UNUSED(stopRegistered);
     } else if (installed) {
         MQTTAsync_setTraceCallback(nullptr);
         installed = false;

@@ -444,6 +444,15 @@ bool Mosquitto::writeConfig()
             "sys_interval 1\n"
             "log_dest file "
         + dir + "/mosquitto.log\nlog_type all\n";
+    if (!m_options.acl.isEmpty()) {
+        QFile acl(m_dir.filePath(u"acl"_s));
+        if (!acl.open(QIODevice::WriteOnly | QIODevice::Truncate)
+            || acl.write(m_options.acl) != m_options.acl.size()) {
+            m_lastError = u"cannot write "_s + acl.fileName() + u": "_s + acl.errorString();
+            return false;
+        }
+        conf += "acl_file " + acl.fileName().toUtf8() + '\n';
+    }
     if (!m_options.extraConfig.isEmpty())
         conf += "# extra configuration\n" + m_options.extraConfig + '\n';
 

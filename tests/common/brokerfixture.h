@@ -63,6 +63,8 @@ struct MosquittoOptions
     QByteArray extraConfig {};
     // Written with mosquitto_passwd into a password file; non-empty => allow_anonymous false.
     QList<QPair<QString, QString>> users {};
+    // Written to an acl_file in the broker's directory, e.g. "user alice\ntopic readwrite a/#\n".
+    QByteArray acl {};
     bool tls = false; // server-auth TLS listener: tlsPort(), sslUri()
     bool mutualTls = false; // TLS listener with require_certificate true: mtlsPort(), mtlsUri()
     bool tlsWrongHost = false; // TLS listener serving wronghost.crt: wrongHostTlsPort()

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
-// Shared helpers for the QPaho suites: waiting on futures without blocking the event loop.
+// Shared helpers for the QPaho suites: waiting on futures without blocking the event loop,
+// describing results, the usual MQTT 3.1.1/5 data rows, running code in another object's thread.
 #pragma once
 
 #include "common/brokerfixture.h"
@@ -8,8 +9,12 @@
 
 #include <QtCore/QFuture>
 #include <QtCore/QMetaEnum>
+#include <QtCore/QMetaObject>
 #include <QtCore/QString>
 #include <QtTest/QTest>
+
+#include <initializer_list>
+#include <utility>
 
 namespace QPahoTest {
 
@@ -65,7 +70,45 @@ inline QString describe(const QPaho::Result &result)
         .arg(result.reasonCode(), 0, 16);
 }
 
+// The data rows of a test run once per protocol version: a column "version" and two rows
+// named v3Row (MQTT 3.1.1) and v5Row (MQTT 5).
+inline void addVersionRows(const char *v3Row = "v3.1.1", const char *v5Row = "v5")
+{
+    QTest::addColumn<QPaho::ProtocolVersion>("version");
+    QTest::newRow(v3Row) << QPaho::ProtocolVersion::Mqtt311;
+    QTest::newRow(v5Row) << QPaho::ProtocolVersion::Mqtt5;
+}
+
+// Columns "version" and "qos": rows "v3.1.1 qos<N>" for each of qosLevels, then "v5 qos<N>".
+inline void addVersionQosRows(std::initializer_list<int> qosLevels)
+{
+    QTest::addColumn<QPaho::ProtocolVersion>("version");
+    QTest::addColumn<int>("qos");
+    for (const auto &[name, version] : { std::pair("v3.1.1", QPaho::ProtocolVersion::Mqtt311),
+             std::pair("v5", QPaho::ProtocolVersion::Mqtt5) }) {
+        for (const int qos : qosLevels)
+            QTest::addRow("%s qos%d", name, qos) << version << qos;
+    }
+}
+
+// Runs f in the thread of object and returns when it has run (object's thread must not be the
+// caller's, and must run an event loop).
+template<typename F>
+void runIn(QObject *object, F &&f)
+{
+    QMetaObject::invokeMethod(object, std::forward<F>(f), Qt::BlockingQueuedConnection);
+}
+
 } // namespace QPahoTest
+
+// Calls a helper that checks with QVERIFY/QCOMPARE (a failure there returns from the helper
+// only) and returns from the test function too if it failed: QPAHO_CHECKED(connectBoth());
+#define QPAHO_CHECKED(...)                                                                         \
+    do {                                                                                           \
+        __VA_ARGS__;                                                                               \
+        if (QTest::currentTestFailed())                                                            \
+            return;                                                                                \
+    } while (false)
 
 // QVERIFY2 with the result's error string in the failure message.
 #define QPAHO_VERIFY_OK(expr)                                                                      \

@@ -97,21 +97,12 @@ set(configure_args
     "-DCMAKE_PREFIX_PATH=${prefix}"
     -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF
     -DCMAKE_FIND_USE_SYSTEM_PACKAGE_REGISTRY=OFF)
-if(BUILD_TYPE)
-    list(APPEND configure_args "-DCMAKE_BUILD_TYPE=${BUILD_TYPE}")
-endif()
-if(CXX_COMPILER)
-    list(APPEND configure_args "-DCMAKE_CXX_COMPILER=${CXX_COMPILER}")
-endif()
-if(CXX_COMPILER_LAUNCHER)
-    list(APPEND configure_args "-DCMAKE_CXX_COMPILER_LAUNCHER=${CXX_COMPILER_LAUNCHER}")
-endif()
-if(CXX_FLAGS)
-    list(APPEND configure_args "-DCMAKE_CXX_FLAGS=${CXX_FLAGS}")
-endif()
-if(EXE_LINKER_FLAGS)
-    list(APPEND configure_args "-DCMAKE_EXE_LINKER_FLAGS=${EXE_LINKER_FLAGS}")
-endif()
+# The build's own settings, where set: BUILD_TYPE becomes -DCMAKE_BUILD_TYPE and so on.
+foreach(setting BUILD_TYPE CXX_COMPILER CXX_COMPILER_LAUNCHER CXX_FLAGS EXE_LINKER_FLAGS)
+    if(${setting})
+        list(APPEND configure_args "-DCMAKE_${setting}=${${setting}}")
+    endif()
+endforeach()
 run_step("configuring the consumer" "${CMAKE_COMMAND}" -E env
     "CMAKE_PREFIX_PATH=${env_prefix_path}" "${CMAKE_COMMAND}" ${configure_args})
 
