@@ -45,7 +45,8 @@ file(CONFIGURE OUTPUT "${QPAHO_QT_TAGFILE}" CONTENT "${tag}" @ONLY)
 
 set(QPAHO_DOXYGEN_INPUT
     "\"${PROJECT_SOURCE_DIR}/README.md\" \"${PROJECT_SOURCE_DIR}/docs/api\" \
-\"${PROJECT_SOURCE_DIR}/docs/interop.md\" \"${PROJECT_SOURCE_DIR}/docs/paho-resend-loop.md\" \"${PROJECT_SOURCE_DIR}/bench/README.md\" \
+\"${PROJECT_SOURCE_DIR}/docs/interop.md\" \"${PROJECT_SOURCE_DIR}/docs/paho-resend-loop.md\" \
+\"${PROJECT_SOURCE_DIR}/docs/paho-workarounds.md\" \"${PROJECT_SOURCE_DIR}/docs/architecture.md\" \"${PROJECT_SOURCE_DIR}/bench/README.md\" \
 \"${PROJECT_SOURCE_DIR}/include/QPaho\" \"${PROJECT_BINARY_DIR}/include/QPaho/qpahoversion.h\"")
 configure_file(${PROJECT_SOURCE_DIR}/docs/Doxyfile.in ${QPAHO_DOCS_DIR}/Doxyfile @ONLY)
 

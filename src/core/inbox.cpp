@@ -7,6 +7,7 @@
 #include "common/logging_p.h"
 #include "paho/allocatortuning_p.h"
 #include "paho/pahoerrors_p.h"
+#include "paho/pahoversion_p.h"
 #include "values/result_p.h"
 
 #include <QtCore/QCoreApplication>
@@ -193,9 +194,10 @@ void ClientPrivate::handleRequestEvent(BridgeEvent &event)
 
     // -1 with no token for a QoS 1/2 publish: its socket write failed, and paho has just
     // freed memory its session still refers to (PahoQuarantine). Abandon that session now,
-    // before a reconnect could re-send the garbage.
-    if (!success && request.isAckedPublish() && event.code == PahoCode::Failure
-        && event.token == 0) {
+    // before a reconnect could re-send the garbage. A paho recorded as fixed keeps its session
+    // intact (paho/pahoversion_p.h): the failure is then an ordinary connection loss.
+    if (!success && request.isAckedPublish() && event.code == PahoCode::Failure && event.token == 0
+        && pahoNeeds(Workaround::FailedWriteCorruptsSession)) {
         const auto alive = m_alive;
         abandonPahoSession(Abandon::BrokenWrite, event.requestId);
         if (!*alive)

@@ -171,10 +171,14 @@ void PahoClientSession::parkHandle()
     connectionDown();
     // Never destroyed nor connected again: either would touch paho's freed memory. What
     // paho's options point to stays with it.
+    // The persistence directory is passed on as well: on a paho without the defect the handle
+    // is destroyed, and a new handle on the same store must wait for that.
+    const QByteArray persistenceDir = m_persistenceDir;
     PahoQuarantine::park(std::exchange(m_handle, nullptr),
         std::exchange(m_bridge, std::make_unique<Bridge>(m_owner)),
         std::make_shared<std::pair<QByteArray, ConnectStrings>>(
-            std::exchange(m_persistenceDir, {}), std::exchange(m_strings, ConnectStrings())));
+            std::exchange(m_persistenceDir, {}), std::exchange(m_strings, ConnectStrings())),
+        persistenceDir);
     HandleReaper::destroyLater(nullptr, nullptr, {}); // gives the waker reference back
     m_identity.clear();
 }

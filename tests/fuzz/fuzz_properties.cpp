@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
-// libFuzzer target for the MQTT 5 property conversion (src/values/properties.cpp): validateProperties(),
-// toPaho() and fromPaho(). Built by tests/fuzz/CMakeLists.txt (Clang) or tests/fuzz/run_fuzz.sh:
+// libFuzzer target for the MQTT 5 property conversion (src/values/properties.cpp):
+// validateProperties(), toPaho() and fromPaho(). Built by tests/fuzz/CMakeLists.txt (Clang) or
+// tests/fuzz/run_fuzz.sh:
 //   clang++ -std=c++17 -fsanitize=fuzzer,address,undefined -I include -I src \
 //       -DQPAHO_BUILDING_LIBRARY tests/fuzz/fuzz_properties.cpp src/values/properties.cpp \
 //       moc_properties.cpp $(pkg-config --cflags --libs Qt6Core) -lpaho-mqtt3as -fPIC
