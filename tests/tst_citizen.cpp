@@ -5,6 +5,7 @@
 // no request's own result reach errorOccurred(), and an idle client schedules nothing.
 // Behaviour only; the call times are in the benchmark (bench/, scenario "calls").
 #include "common/qpahotest.h"
+#include "common/reaperhold.h"
 #include "common/threadnames.h"
 
 #include "paho/handlereaper_p.h"
@@ -86,20 +87,6 @@ qint64 wakeUpsOfThreadsNamed(const QByteArray &name)
     }
     return total;
 }
-
-int reaperThreads()
-{
-    return threadsNamed(QByteArrayLiteral("qpaho-reaper"));
-}
-
-// Holds the reaper for one scope (released at exit too: a failed QVERIFY returns early).
-struct ReaperHold
-{
-    ReaperHold() { HandleReaper::setHeldForTesting(true); }
-    ~ReaperHold() { HandleReaper::setHeldForTesting(false); }
-    ReaperHold(const ReaperHold &) = delete;
-    ReaperHold &operator=(const ReaperHold &) = delete;
-};
 
 } // namespace
 

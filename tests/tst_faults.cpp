@@ -4,6 +4,7 @@
 // reconnect attempts.
 #include "common/faultproxy.h"
 #include "common/qpahotest.h"
+#include "common/sockets.h"
 
 #include "paho/pahoquarantine_p.h"
 
@@ -47,22 +48,6 @@ ConnectOptions persistentReconnecting(const QString &uri, const QString &idPrefi
     o.setAutomaticReconnect(true);
     o.setRetryInterval(50, 200);
     return o;
-}
-
-// The process's TCP sockets connected to 127.0.0.1:port.
-std::vector<int> socketsConnectedTo(quint16 port)
-{
-    std::vector<int> fds;
-    const QStringList entries = QDir(QStringLiteral("/proc/self/fd")).entryList(QDir::Files);
-    for (const QString &entry : entries) {
-        const int fd = entry.toInt();
-        sockaddr_in peer {};
-        socklen_t length = sizeof peer;
-        if (::getpeername(fd, reinterpret_cast<sockaddr *>(&peer), &length) == 0
-            && peer.sin_family == AF_INET && ntohs(peer.sin_port) == port)
-            fds.push_back(fd);
-    }
-    return fds;
 }
 
 } // namespace

@@ -5,6 +5,8 @@
 // is off, shown by what it does to the process (a thread, a socket option, a queued destroy,
 // a parked handle), next to the same observation with the real paho.
 #include "common/qpahotest.h"
+#include "common/reaperhold.h"
+#include "common/sockets.h"
 #include "common/threadnames.h"
 
 #include "paho/handlereaper_p.h"
@@ -13,15 +15,9 @@
 
 #include <QPaho/QPaho>
 
-#include <QtCore/QDir>
 #include <QtTest/QTest>
 
 #include <MQTTAsync.h>
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
 
 #include <cstring>
 #include <initializer_list>
@@ -85,49 +81,6 @@ public:
 private:
     std::vector<Workaround> m_fixed;
 };
-
-// Holds the reaper for one scope (released at exit too: a failed QVERIFY returns early).
-struct ReaperHold
-{
-    ReaperHold() { HandleReaper::setHeldForTesting(true); }
-    ~ReaperHold() { HandleReaper::setHeldForTesting(false); }
-    ReaperHold(const ReaperHold &) = delete;
-    ReaperHold &operator=(const ReaperHold &) = delete;
-};
-
-int wakerThreads()
-{
-    return threadsNamed(QByteArrayLiteral("qpaho-waker"));
-}
-
-int reaperThreads()
-{
-    return threadsNamed(QByteArrayLiteral("qpaho-reaper"));
-}
-
-// This process' TCP sockets connected to 127.0.0.1:port.
-std::vector<int> socketsConnectedTo(quint16 port)
-{
-    std::vector<int> fds;
-    const QStringList entries = QDir(QStringLiteral("/proc/self/fd")).entryList(QDir::Files);
-    for (const QString &entry : entries) {
-        const int fd = entry.toInt();
-        sockaddr_in peer {};
-        socklen_t length = sizeof peer;
-        if (::getpeername(fd, reinterpret_cast<sockaddr *>(&peer), &length) == 0
-            && peer.sin_family == AF_INET && ntohs(peer.sin_port) == port
-            && peer.sin_addr.s_addr == htonl(INADDR_LOOPBACK))
-            fds.push_back(fd);
-    }
-    return fds;
-}
-
-bool hasNoDelay(int fd)
-{
-    int value = 0;
-    socklen_t length = sizeof value;
-    return ::getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &value, &length) == 0 && value != 0;
-}
 
 } // namespace
 
@@ -288,7 +241,7 @@ void TstPahoVersion::noDelayOffLeavesTheSocketAlone()
         QPAHO_VERIFY_OK(await(client.connectToHost(m_broker.tcpUri())));
         const std::vector<int> sockets = socketsConnectedTo(m_broker.port());
         QCOMPARE(int(sockets.size()), 1);
-        QVERIFY(hasNoDelay(sockets.front()));
+        QVERIFY(hasTcpNoDelay(sockets.front()));
     }
     HandleReaper::waitForIdle();
     QTRY_COMPARE_WITH_TIMEOUT(int(socketsConnectedTo(m_broker.port()).size()), 0, kTimeoutMs);
@@ -300,7 +253,7 @@ void TstPahoVersion::noDelayOffLeavesTheSocketAlone()
     QPAHO_VERIFY_OK(await(client.publish(QStringLiteral("version/%1").arg(uniqueId()), "x", 1)));
     const std::vector<int> sockets = socketsConnectedTo(m_broker.port());
     QCOMPARE(int(sockets.size()), 1);
-    QVERIFY(!hasNoDelay(sockets.front()));
+    QVERIFY(!hasTcpNoDelay(sockets.front()));
 }
 
 void TstPahoVersion::reaperOffDestroysOnTheCallersThread()

@@ -38,6 +38,7 @@ using QPaho::Internal::PahoWaker;
 using QPahoTest::pahoThreads;
 using QPahoTest::threadIdsNamed;
 using QPahoTest::threadsNamed;
+using QPahoTest::wakerThreads;
 
 namespace {
 
@@ -46,11 +47,6 @@ qint64 nowNs()
     return std::chrono::duration_cast<std::chrono::nanoseconds>(
         std::chrono::steady_clock::now().time_since_epoch())
         .count();
-}
-
-int wakerThreads()
-{
-    return threadsNamed(QByteArrayLiteral("qpaho-waker"));
 }
 
 qint64 median(std::vector<qint64> values)

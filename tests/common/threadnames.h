@@ -36,4 +36,16 @@ inline int pahoThreads()
         + threadsNamed(QByteArrayLiteral("MQTTAsync_send"));
 }
 
+// QPaho's own: the waker's server (while a paho handle exists and the waker is needed) and
+// the HandleReaper's worker (while a destroy is queued or running).
+inline int wakerThreads()
+{
+    return threadsNamed(QByteArrayLiteral("qpaho-waker"));
+}
+
+inline int reaperThreads()
+{
+    return threadsNamed(QByteArrayLiteral("qpaho-reaper"));
+}
+
 } // namespace QPahoTest
