@@ -48,29 +48,29 @@ private Q_SLOTS:
 
     void roundTrip_data();
     void roundTrip();
-    void burstArrivesOnceInOrder_data();
+    void burstArrivesOnceInOrder_data() { QPahoTest::addVersionQosRows({ 1, 2 }); }
     void burstArrivesOnceInOrder();
-    void burstHasNoStall_data();
+    void burstHasNoStall_data() { QPahoTest::addVersionRows(); }
     void burstHasNoStall();
-    void retainedDeliveredToNewSubscriber_data();
+    void retainedDeliveredToNewSubscriber_data() { QPahoTest::addVersionRows(); }
     void retainedDeliveredToNewSubscriber();
-    void emptyRetainedPayloadClearsRetained_data();
+    void emptyRetainedPayloadClearsRetained_data() { QPahoTest::addVersionRows(); }
     void emptyRetainedPayloadClearsRetained();
     void willPublishedOnAbnormalDisconnect_data();
     void willPublishedOnAbnormalDisconnect();
-    void noWillOnNormalDisconnect_data();
+    void noWillOnNormalDisconnect_data() { QPahoTest::addVersionRows(); }
     void noWillOnNormalDisconnect();
-    void emptyPayload_data();
+    void emptyPayload_data() { QPahoTest::addVersionQosRows({ 0, 1 }); }
     void emptyPayload();
-    void binaryPayload_data();
+    void binaryPayload_data() { QPahoTest::addVersionRows(); }
     void binaryPayload();
-    void largePayload_data();
+    void largePayload_data() { QPahoTest::addVersionRows(); }
     void largePayload();
-    void messageReceivedOncePerMessage_data();
+    void messageReceivedOncePerMessage_data() { QPahoTest::addVersionRows(); }
     void messageReceivedOncePerMessage();
-    void unsubscribeStopsDelivery_data();
+    void unsubscribeStopsDelivery_data() { QPahoTest::addVersionRows(); }
     void unsubscribeStopsDelivery();
-    void subscribeSeveralFilters_data();
+    void subscribeSeveralFilters_data() { QPahoTest::addVersionRows(); }
     void subscribeSeveralFilters();
 
 private:
@@ -143,11 +143,6 @@ void TstPubSub::roundTrip()
         QVERIFY(received.messageId() > 0);
 }
 
-void TstPubSub::burstArrivesOnceInOrder_data()
-{
-    QPahoTest::addVersionQosRows({ 1, 2 });
-}
-
 void TstPubSub::burstArrivesOnceInOrder()
 {
     QFETCH(int, qos);
@@ -199,11 +194,6 @@ void TstPubSub::burstArrivesOnceInOrder()
     QCOMPARE(inbox.messages.size(), Count + 1);
 }
 
-void TstPubSub::burstHasNoStall_data()
-{
-    QPahoTest::addVersionRows();
-}
-
 void TstPubSub::burstHasNoStall()
 {
     // Client::publish() says publishing in a loop without waiting is the fast path: 100 QoS 1
@@ -244,11 +234,6 @@ void TstPubSub::burstHasNoStall()
                        .arg(LimitMs)));
 }
 
-void TstPubSub::retainedDeliveredToNewSubscriber_data()
-{
-    QPahoTest::addVersionRows();
-}
-
 void TstPubSub::retainedDeliveredToNewSubscriber()
 {
     const QString topic = QPahoTest::uniqueId(QStringLiteral("ret")) + QStringLiteral("/state");
@@ -279,11 +264,6 @@ void TstPubSub::retainedDeliveredToNewSubscriber()
 
     // Clean up the broker's retained store.
     QPAHO_VERIFY_OK(await(publisher.publish(topic, QByteArray(), 1, true), Timeout));
-}
-
-void TstPubSub::emptyRetainedPayloadClearsRetained_data()
-{
-    QPahoTest::addVersionRows();
 }
 
 void TstPubSub::emptyRetainedPayloadClearsRetained()
@@ -375,11 +355,6 @@ void TstPubSub::willPublishedOnAbnormalDisconnect()
     QTRY_COMPARE_WITH_TIMEOUT(lost.size(), 1, Timeout);
 }
 
-void TstPubSub::noWillOnNormalDisconnect_data()
-{
-    QPahoTest::addVersionRows();
-}
-
 void TstPubSub::noWillOnNormalDisconnect()
 {
     const QString prefix = QPahoTest::uniqueId(QStringLiteral("nowill"));
@@ -419,11 +394,6 @@ void TstPubSub::noWillOnNormalDisconnect()
     QCOMPARE(inbox.messages.size(), 1);
 }
 
-void TstPubSub::emptyPayload_data()
-{
-    QPahoTest::addVersionQosRows({ 0, 1 });
-}
-
 void TstPubSub::emptyPayload()
 {
     QFETCH(int, qos);
@@ -449,11 +419,6 @@ void TstPubSub::emptyPayload()
         QVERIFY(!m.isRetained());
     }
     QCOMPARE(inbox.messages.at(2).payload(), QByteArray("after"));
-}
-
-void TstPubSub::binaryPayload_data()
-{
-    QPahoTest::addVersionRows();
 }
 
 void TstPubSub::binaryPayload()
@@ -482,11 +447,6 @@ void TstPubSub::binaryPayload()
     QCOMPARE(inbox.messages.at(1).payload(), QByteArray(1, '\0'));
 }
 
-void TstPubSub::largePayload_data()
-{
-    QPahoTest::addVersionRows();
-}
-
 void TstPubSub::largePayload()
 {
     const QString topic = QPahoTest::uniqueId(QStringLiteral("big")) + QStringLiteral("/data");
@@ -506,11 +466,6 @@ void TstPubSub::largePayload()
     QCOMPARE(m.qos(), 1);
     QCOMPARE(m.payload().size(), payload.size());
     QVERIFY2(m.payload() == payload, "1 MiB payload differs");
-}
-
-void TstPubSub::messageReceivedOncePerMessage_data()
-{
-    QPahoTest::addVersionRows();
 }
 
 void TstPubSub::messageReceivedOncePerMessage()
@@ -546,11 +501,6 @@ void TstPubSub::messageReceivedOncePerMessage()
     QCOMPARE(subscriber.messagesReceived(), quint64(Count + 1));
 }
 
-void TstPubSub::unsubscribeStopsDelivery_data()
-{
-    QPahoTest::addVersionRows();
-}
-
 void TstPubSub::unsubscribeStopsDelivery()
 {
     const QString prefix = QPahoTest::uniqueId(QStringLiteral("unsub"));
@@ -575,11 +525,6 @@ void TstPubSub::unsubscribeStopsDelivery()
     QCOMPARE(inbox.on(topic).size(), 1);
     QCOMPARE(inbox.on(topic).constFirst().payload(), QByteArray("before"));
     QCOMPARE(inbox.messages.size(), 2);
-}
-
-void TstPubSub::subscribeSeveralFilters_data()
-{
-    QPahoTest::addVersionRows();
 }
 
 void TstPubSub::subscribeSeveralFilters()

@@ -72,7 +72,7 @@ private Q_SLOTS:
 
     void reconnectAfterBrokerRestart_data();
     void reconnectAfterBrokerRestart();
-    void subscriptionsRestoredAfterCleanReconnect_data();
+    void subscriptionsRestoredAfterCleanReconnect_data() { QPahoTest::addVersionRows("v3", "v5"); }
     void subscriptionsRestoredAfterCleanReconnect();
     void disconnectWhileReconnectingStopsRetrying();
     void offlineBufferingSendsInOrder();
@@ -155,11 +155,6 @@ void TstReconnect::reconnectAfterBrokerRestart()
 
     // The reconnected session works.
     QPAHO_VERIFY_OK(await(client.publish(QStringLiteral("rc/after"), "x", 1)));
-}
-
-void TstReconnect::subscriptionsRestoredAfterCleanReconnect_data()
-{
-    QPahoTest::addVersionRows("v3", "v5");
 }
 
 // Clean session: the broker forgets the subscriptions; the Client re-subscribes by itself, so

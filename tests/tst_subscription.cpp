@@ -62,14 +62,17 @@ private Q_SLOTS:
     void initTestCase();
 
     void sameObjectForSameFilter();
-    void subscribesAndReceives_data();
+    void subscribesAndReceives_data() { QPahoTest::addVersionRows("3.1.1", "5"); }
     void subscribesAndReceives();
     void queuedWhileConnecting();
     void createdWhileDisconnectedSubscribesOnConnect();
     void badFilterIsErrorAndSendsNothing();
     void refusedSubscribeIsError_data();
     void refusedSubscribeIsError();
-    void restoredOnceAfterReconnectWithoutSession_data();
+    void restoredOnceAfterReconnectWithoutSession_data()
+    {
+        QPahoTest::addVersionRows("3.1.1", "5");
+    }
     void restoredOnceAfterReconnectWithoutSession();
     void keptWithSessionPresent();
     void disconnectMakesItPendingAndConnectSubscribesAgain();
@@ -110,11 +113,6 @@ void TstSubscription::sameObjectForSameFilter()
         QVERIFY(watch);
     }
     QVERIFY(watch.isNull());
-}
-
-void TstSubscription::subscribesAndReceives_data()
-{
-    QPahoTest::addVersionRows("3.1.1", "5");
 }
 
 void TstSubscription::subscribesAndReceives()
@@ -249,11 +247,6 @@ void TstSubscription::refusedSubscribeIsError()
 
 // A reconnect without a session: the Client re-sends what it holds; the Subscription follows
 // that SUBSCRIBE (Pending, then Subscribed) instead of sending a second one.
-void TstSubscription::restoredOnceAfterReconnectWithoutSession_data()
-{
-    QPahoTest::addVersionRows("3.1.1", "5");
-}
-
 void TstSubscription::restoredOnceAfterReconnectWithoutSession()
 {
     QFETCH(ProtocolVersion, version);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
 // Shared helpers for the QPaho suites: waiting on futures without blocking the event loop,
-// describing results, the usual MQTT 3.1.1/5 data rows, running code in another object's thread.
+// describing results, the usual MQTT 3.1.1/5 data rows.
 #pragma once
 
 #include "common/brokerfixture.h"
@@ -9,12 +9,10 @@
 
 #include <QtCore/QFuture>
 #include <QtCore/QMetaEnum>
-#include <QtCore/QMetaObject>
 #include <QtCore/QString>
 #include <QtTest/QTest>
 
 #include <initializer_list>
-#include <utility>
 
 namespace QPahoTest {
 
@@ -89,14 +87,6 @@ inline void addVersionQosRows(std::initializer_list<int> qosLevels)
         for (const int qos : qosLevels)
             QTest::addRow("%s qos%d", name, qos) << version << qos;
     }
-}
-
-// Runs f in the thread of object and returns when it has run (object's thread must not be the
-// caller's, and must run an event loop).
-template<typename F>
-void runIn(QObject *object, F &&f)
-{
-    QMetaObject::invokeMethod(object, std::forward<F>(f), Qt::BlockingQueuedConnection);
 }
 
 } // namespace QPahoTest
