@@ -49,8 +49,8 @@ QStringList stateNames(const QSignalSpy &spy)
 {
     const QMetaEnum meta = QMetaEnum::fromType<Client::State>();
     QStringList names;
-    for (const QList<QVariant> &arguments : spy)
-        names << QString::fromLatin1(meta.valueToKey(int(arguments.at(0).value<Client::State>())));
+    for (const Client::State state : QPahoTest::firstArguments<Client::State>(spy))
+        names << QString::fromLatin1(meta.valueToKey(int(state)));
     return names;
 }
 

@@ -76,6 +76,13 @@ private Q_SLOTS:
 private:
     // Options for the broker (or `uri`) with the version of the current data row.
     ConnectOptions options(const QString &idPrefix, const QString &uri = {}) const;
+    // subscriber and publisher with options("sub") and options("pub"), for QPAHO_CONNECT_ALL().
+    QList<QPahoTest::ClientOptions> subscriberAndPublisher(
+        Client &subscriber, Client &publisher) const
+    {
+        return { { &subscriber, options(QStringLiteral("sub")) },
+            { &publisher, options(QStringLiteral("pub")) } };
+    }
 
     QPahoTest::Mosquitto m_broker;
 };
@@ -118,8 +125,7 @@ void TstPubSub::roundTrip()
     Client subscriber;
     Client publisher;
     Inbox inbox(subscriber);
-    QPAHO_CONNECT_ALL({ { &subscriber, options(QStringLiteral("sub")) },
-        { &publisher, options(QStringLiteral("pub")) } });
+    QPAHO_CONNECT_ALL(subscriberAndPublisher(subscriber, publisher));
     const SubscribeResult sub = await(subscriber.subscribe(topic, subscribeQos), Timeout);
     QPAHO_VERIFY_OK(sub);
     QCOMPARE(sub.grantedQos(), subscribeQos);
@@ -154,8 +160,7 @@ void TstPubSub::burstArrivesOnceInOrder()
     Client subscriber;
     Client publisher;
     Inbox inbox(subscriber);
-    QPAHO_CONNECT_ALL({ { &subscriber, options(QStringLiteral("sub")) },
-        { &publisher, options(QStringLiteral("pub")) } });
+    QPAHO_CONNECT_ALL(subscriberAndPublisher(subscriber, publisher));
     QPAHO_VERIFY_OK(await(subscriber.subscribe(prefix + QStringLiteral("/#"), qos), Timeout));
 
     QList<QFuture<PublishResult>> futures;
@@ -208,8 +213,7 @@ void TstPubSub::burstHasNoStall()
     Client subscriber;
     Client publisher;
     Inbox inbox(subscriber);
-    QPAHO_CONNECT_ALL({ { &subscriber, options(QStringLiteral("sub")) },
-        { &publisher, options(QStringLiteral("pub")) } });
+    QPAHO_CONNECT_ALL(subscriberAndPublisher(subscriber, publisher));
     QPAHO_VERIFY_OK(await(subscriber.subscribe(topic, 1), Timeout));
 
     QElapsedTimer timer;
@@ -242,8 +246,7 @@ void TstPubSub::retainedDeliveredToNewSubscriber()
     Client publisher;
     Client subscriber;
     Inbox inbox(subscriber);
-    QPAHO_CONNECT_ALL({ { &subscriber, options(QStringLiteral("sub")) },
-        { &publisher, options(QStringLiteral("pub")) } });
+    QPAHO_CONNECT_ALL(subscriberAndPublisher(subscriber, publisher));
     QPAHO_VERIFY_OK(await(publisher.publish(topic, payload, 1, true), Timeout));
 
     // The subscription is made after the publish completed.
@@ -403,8 +406,7 @@ void TstPubSub::emptyPayload()
     Client subscriber;
     Client publisher;
     Inbox inbox(subscriber);
-    QPAHO_CONNECT_ALL({ { &subscriber, options(QStringLiteral("sub")) },
-        { &publisher, options(QStringLiteral("pub")) } });
+    QPAHO_CONNECT_ALL(subscriberAndPublisher(subscriber, publisher));
     QPAHO_VERIFY_OK(await(subscriber.subscribe(prefix + QStringLiteral("/#"), qos), Timeout));
 
     QPAHO_VERIFY_OK(await(publisher.publish(topic, QByteArray(), qos), Timeout));
@@ -436,8 +438,7 @@ void TstPubSub::binaryPayload()
     Client subscriber;
     Client publisher;
     Inbox inbox(subscriber);
-    QPAHO_CONNECT_ALL({ { &subscriber, options(QStringLiteral("sub")) },
-        { &publisher, options(QStringLiteral("pub")) } });
+    QPAHO_CONNECT_ALL(subscriberAndPublisher(subscriber, publisher));
     QPAHO_VERIFY_OK(await(subscriber.subscribe(topic, 1), Timeout));
     QPAHO_VERIFY_OK(await(publisher.publish(topic, payload, 1), Timeout));
     QPAHO_VERIFY_OK(await(publisher.publish(topic, QByteArray(1, '\0'), 0), Timeout));
@@ -455,8 +456,7 @@ void TstPubSub::largePayload()
     Client subscriber;
     Client publisher;
     Inbox inbox(subscriber);
-    QPAHO_CONNECT_ALL({ { &subscriber, options(QStringLiteral("sub")) },
-        { &publisher, options(QStringLiteral("pub")) } });
+    QPAHO_CONNECT_ALL(subscriberAndPublisher(subscriber, publisher));
     QPAHO_VERIFY_OK(await(subscriber.subscribe(topic, 1), Timeout));
     const PublishResult pub = await(publisher.publish(topic, payload, 1), Timeout);
     QPAHO_VERIFY_OK(pub);
@@ -479,8 +479,7 @@ void TstPubSub::messageReceivedOncePerMessage()
     Client publisher;
     QSignalSpy spy(&subscriber, &Client::messageReceived);
     QVERIFY(spy.isValid());
-    QPAHO_CONNECT_ALL({ { &subscriber, options(QStringLiteral("sub")) },
-        { &publisher, options(QStringLiteral("pub")) } });
+    QPAHO_CONNECT_ALL(subscriberAndPublisher(subscriber, publisher));
     QPAHO_VERIFY_OK(await(subscriber.subscribe(prefix + QStringLiteral("/#"), 1), Timeout));
     // A handler must not change how often the signal is emitted.
     int handlerCalls = 0;
@@ -510,8 +509,7 @@ void TstPubSub::unsubscribeStopsDelivery()
     Client subscriber;
     Client publisher;
     Inbox inbox(subscriber);
-    QPAHO_CONNECT_ALL({ { &subscriber, options(QStringLiteral("sub")) },
-        { &publisher, options(QStringLiteral("pub")) } });
+    QPAHO_CONNECT_ALL(subscriberAndPublisher(subscriber, publisher));
     QPAHO_VERIFY_OK(await(subscriber.subscribe(topic, 1), Timeout));
     QPAHO_VERIFY_OK(await(subscriber.subscribe(sentinel, 1), Timeout));
 
@@ -536,8 +534,7 @@ void TstPubSub::subscribeSeveralFilters()
     Client subscriber;
     Client publisher;
     Inbox inbox(subscriber);
-    QPAHO_CONNECT_ALL({ { &subscriber, options(QStringLiteral("sub")) },
-        { &publisher, options(QStringLiteral("pub")) } });
+    QPAHO_CONNECT_ALL(subscriberAndPublisher(subscriber, publisher));
 
     const QList<QPair<QString, SubscribeOptions>> subscriptions {
         { filters.at(0), SubscribeOptions(0) },

@@ -29,14 +29,6 @@ ConnectOptions optionsFor(const QString &uri, ProtocolVersion version = Protocol
     return o;
 }
 
-QList<Subscription::State> statesOf(const QSignalSpy &spy)
-{
-    QList<Subscription::State> states;
-    for (const QList<QVariant> &args : spy)
-        states.append(args.at(0).value<Subscription::State>());
-    return states;
-}
-
 // How many SUBSCRIBE packets mosquitto received from clientId since the log offset mark.
 int subscribesFrom(const Mosquitto &broker, const QString &clientId, qint64 mark)
 {
@@ -47,8 +39,8 @@ int subscribesFrom(const Mosquitto &broker, const QString &clientId, qint64 mark
 QByteArrayList payloadsOf(const QSignalSpy &spy)
 {
     QByteArrayList out;
-    for (const QList<QVariant> &args : spy)
-        out.append(args.at(0).value<Message>().payload());
+    for (const Message &m : firstArguments<Message>(spy))
+        out.append(m.payload());
     return out;
 }
 
@@ -129,7 +121,8 @@ void TstSubscription::subscribesAndReceives()
     QSignalSpy countSpy(sub, &Subscription::messageCountChanged);
     QCOMPARE(sub->state(), Subscription::State::Pending);
     QTRY_COMPARE_WITH_TIMEOUT(sub->state(), Subscription::State::Subscribed, kLong);
-    QCOMPARE(statesOf(states), QList<Subscription::State> { Subscription::State::Subscribed });
+    QCOMPARE(firstArguments<Subscription::State>(states),
+        QList<Subscription::State> { Subscription::State::Subscribed });
     QCOMPARE(sub->qos(), 1);
     QCOMPARE(qosSpy.count(), 1);
     QCOMPARE(sub->errorString(), QString());
@@ -273,7 +266,7 @@ void TstSubscription::restoredOnceAfterReconnectWithoutSession()
     QTRY_COMPARE_WITH_TIMEOUT(connectedSpy.count(), 2, kLong);
     QVERIFY(!connectedSpy.at(1).at(0).value<ConnectResult>().sessionPresent());
     QTRY_COMPARE_WITH_TIMEOUT(states.count(), 2, kLong);
-    QCOMPARE(statesOf(states),
+    QCOMPARE(firstArguments<Subscription::State>(states),
         (QList<Subscription::State> {
             Subscription::State::Pending, Subscription::State::Subscribed }));
     QCOMPARE(sub->qos(), 1);
@@ -356,7 +349,8 @@ void TstSubscription::unsubscribeEndsAndDeletesLater()
     const qint64 mark = m_broker->logMark();
     const QFuture<Result> done = sub->unsubscribe();
     QCOMPARE(sub->state(), Subscription::State::Unsubscribed);
-    QCOMPARE(statesOf(states), QList<Subscription::State> { Subscription::State::Unsubscribed });
+    QCOMPARE(firstArguments<Subscription::State>(states),
+        QList<Subscription::State> { Subscription::State::Unsubscribed });
     Subscription *fresh = client.subscription(topic);
     QVERIFY(fresh != sub);
     QPAHO_VERIFY_OK(await(done));

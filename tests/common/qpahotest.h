@@ -10,6 +10,7 @@
 #include <QtCore/QFuture>
 #include <QtCore/QMetaEnum>
 #include <QtCore/QString>
+#include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
 
 #include <initializer_list>
@@ -75,6 +76,17 @@ inline void addVersionRows(const char *v3Row = "v3.1.1", const char *v5Row = "v5
     QTest::addColumn<QPaho::ProtocolVersion>("version");
     QTest::newRow(v3Row) << QPaho::ProtocolVersion::Mqtt311;
     QTest::newRow(v5Row) << QPaho::ProtocolVersion::Mqtt5;
+}
+
+// The first argument of every emission a spy recorded, as T: the states of a stateChanged()
+// spy, in order.
+template<typename T>
+QList<T> firstArguments(const QSignalSpy &spy)
+{
+    QList<T> out;
+    for (const QList<QVariant> &arguments : spy)
+        out << arguments.at(0).value<T>();
+    return out;
 }
 
 // Columns "version" and "qos": rows "v3.1.1 qos<N>" for each of qosLevels, then "v5 qos<N>".
