@@ -14,6 +14,7 @@
 //   works on B because QPaho subscribes again after a reconnect without a session.
 #include "common/aedesfixture.h"
 #include "common/ejabberdfixture.h"
+#include "common/inbox.h"
 #include "common/qpahotest.h"
 
 #include <QPaho/QPaho>
@@ -36,6 +37,7 @@ using QPaho::ProtocolVersion;
 using QPaho::PublishResult;
 using QPahoTest::await;
 using QPahoTest::describe;
+using QPahoTest::Inbox;
 using QPahoTest::uniqueId;
 
 namespace {
@@ -43,28 +45,6 @@ namespace {
 constexpr int Timeout = 20000;
 const QString User = u"cluster"_s;
 const QByteArray Password = "cluster-pw";
-
-// Collects what a client receives, per topic, in arrival order.
-struct Inbox
-{
-    explicit Inbox(Client &client)
-    {
-        QObject::connect(&client, &Client::messageReceived, &client, [this](const Message &m) {
-            received.append(m.topic() + u' ' + QString::fromUtf8(m.payload()));
-        });
-    }
-    QStringList on(const QString &topic) const
-    {
-        QStringList payloads;
-        const QString prefix = topic + u' ';
-        for (const QString &line : received) {
-            if (line.startsWith(prefix))
-                payloads.append(line.mid(prefix.size()));
-        }
-        return payloads;
-    }
-    QStringList received;
-};
 
 QString summary(const QMap<QString, int> &counts)
 {
@@ -91,9 +71,9 @@ class TstCluster : public QObject
 private Q_SLOTS:
     void initTestCase();
     void init();
-    void crossNodeDelivery_data() { versionRows(); }
+    void crossNodeDelivery_data() { QPahoTest::addVersionRows(); }
     void crossNodeDelivery();
-    void sessionMovesBetweenLiveNodes_data() { versionRows(); }
+    void sessionMovesBetweenLiveNodes_data() { QPahoTest::addVersionRows(); }
     void sessionMovesBetweenLiveNodes();
     void aedesCrossNodeDelivery();
     void aedesFailover_data();
@@ -110,7 +90,6 @@ private:
         qsizetype queuedKept = 0; // of `queued` QoS 1 messages queued for it while on A
         int queued = 0;
     };
-    static void versionRows();
     void runCrossNode(ProtocolVersion version, const QString &uriA, const QString &uriB);
     // A client with [A, B] and a persistent session publishes while stopA() takes node A down;
     // checks that it continues on B (futures, subscriptions) and measures what B kept.
@@ -123,13 +102,6 @@ private:
     std::unique_ptr<QPahoTest::EjabberdCluster> m_cluster; // init() restarts a stopped node A
     std::unique_ptr<QPahoTest::AedesCluster> m_aedes; // the same
 };
-
-void TstCluster::versionRows()
-{
-    QTest::addColumn<ProtocolVersion>("version");
-    QTest::newRow("v3.1.1") << ProtocolVersion::Mqtt311;
-    QTest::newRow("v5") << ProtocolVersion::Mqtt5;
-}
 
 ConnectOptions TstCluster::options(
     ProtocolVersion version, const QStringList &uris, const QString &clientId, bool persistent)
@@ -222,10 +194,10 @@ void TstCluster::runCrossNode(ProtocolVersion version, const QString &uriA, cons
     for (const auto &f : std::as_const(futures))
         QPAHO_VERIFY_OK(await(f, Timeout));
 
-    QTRY_COMPARE_WITH_TIMEOUT(inbox1.on(topic).size(), Count, Timeout);
-    QTRY_COMPARE_WITH_TIMEOUT(inbox2.on(topic).size(), Count, Timeout);
-    QCOMPARE(inbox1.on(topic), payloads); // every message, once, in order
-    QCOMPARE(inbox2.on(topic), payloads);
+    QTRY_COMPARE_WITH_TIMEOUT(inbox1.textsOn(topic).size(), Count, Timeout);
+    QTRY_COMPARE_WITH_TIMEOUT(inbox2.textsOn(topic).size(), Count, Timeout);
+    QCOMPARE(inbox1.textsOn(topic), payloads); // every message, once, in order
+    QCOMPARE(inbox2.textsOn(topic), payloads);
 }
 
 void TstCluster::sessionMovesBetweenLiveNodes()
@@ -257,12 +229,12 @@ void TstCluster::sessionMovesBetweenLiveNodes()
     const ConnectResult c = await(onB.connectToHost(options(version, { b.tcpUri() }, id, true)));
     QVERIFY2(c.isOk(), qPrintable(describe(c)));
     QVERIFY2(c.sessionPresent(), "node B did not take over the session made on node A");
-    QTRY_COMPARE_WITH_TIMEOUT(inbox.on(topic).size(), Queued, Timeout);
-    QCOMPARE(inbox.on(topic), payloads);
+    QTRY_COMPARE_WITH_TIMEOUT(inbox.textsOn(topic).size(), Queued, Timeout);
+    QCOMPARE(inbox.textsOn(topic), payloads);
     // The subscription came along too: a new message reaches the session on B.
     QPAHO_VERIFY_OK(await(pub.publish(topic, "live", 1)));
-    QTRY_COMPARE_WITH_TIMEOUT(inbox.on(topic).size(), Queued + 1, Timeout);
-    QCOMPARE(inbox.on(topic).constLast(), u"live"_s);
+    QTRY_COMPARE_WITH_TIMEOUT(inbox.textsOn(topic).size(), Queued + 1, Timeout);
+    QCOMPARE(inbox.textsOn(topic).constLast(), u"live"_s);
 }
 
 void TstCluster::failover_data()
@@ -390,7 +362,7 @@ void TstCluster::runFailover(ProtocolVersion version, const QString &uriA, const
     QStringList lost;
     const auto missing = [&] {
         lost.clear();
-        const QStringList seen = observed.on(out);
+        const QStringList seen = observed.textsOn(out);
         for (const QString &p : std::as_const(succeeded)) {
             if (!seen.contains(p))
                 lost.append(p);
@@ -398,14 +370,14 @@ void TstCluster::runFailover(ProtocolVersion version, const QString &uriA, const
         return lost;
     };
     QPAHO_VERIFY_OK(await(client.publish(out, "last", 1), Timeout));
-    QTRY_VERIFY_WITH_TIMEOUT(observed.on(out).contains(u"last"_s), Timeout);
+    QTRY_VERIFY_WITH_TIMEOUT(observed.textsOn(out).contains(u"last"_s), Timeout);
     missing();
-    const QStringList seen = observed.on(out);
+    const QStringList seen = observed.textsOn(out);
     const qsizetype duplicates = seen.size() - QSet<QString>(seen.cbegin(), seen.cend()).size();
 
     // The subscription works on B: the session was gone, so QPaho subscribed again.
     QPAHO_VERIFY_OK(await(observer.publish(in, "after failover", 1)));
-    QTRY_COMPARE_WITH_TIMEOUT(inbox.on(in), QStringList { u"after failover"_s }, Timeout);
+    QTRY_COMPARE_WITH_TIMEOUT(inbox.textsOn(in), QStringList { u"after failover"_s }, Timeout);
 
     // The offline session that lived on A, asked for on B: a sentinel published after the
     // (re)subscription arrives after anything the session still had queued.
@@ -416,8 +388,8 @@ void TstCluster::runFailover(ProtocolVersion version, const QString &uriA, const
     QVERIFY2(r.isOk(), qPrintable(describe(r)));
     QPAHO_VERIFY_OK(await(resumed.subscribe(parked, 1)));
     QPAHO_VERIFY_OK(await(observer.publish(parked, "sentinel", 1)));
-    QTRY_VERIFY_WITH_TIMEOUT(resumedInbox.on(parked).contains(u"sentinel"_s), Timeout);
-    const qsizetype queuedKept = resumedInbox.on(parked).size() - 1;
+    QTRY_VERIFY_WITH_TIMEOUT(resumedInbox.textsOn(parked).contains(u"sentinel"_s), Timeout);
+    const qsizetype queuedKept = resumedInbox.textsOn(parked).size() - 1;
 
     qInfo("MEASURED %s: client session present on B: %s; offline session present on B: %s, "
           "queued QoS 1 messages delivered %lld/%d; publishes: %d/%d succeeded, %lld "

@@ -19,8 +19,10 @@
 // - Absence is proven by ordering, not by sleeping: after the message that must not arrive, a
 //   marker is published on the same path; once the marker is in, the other would have been too.
 #include "common/brokerfixture.h"
+#include "common/connectall.h"
 #include "common/ejabberdfixture.h"
 #include "common/faultproxy.h"
+#include "common/inbox.h"
 #include "common/qpahotest.h"
 
 #include <QPaho/QPaho>
@@ -42,6 +44,8 @@ using namespace QPaho;
 using namespace Qt::StringLiterals;
 using QPahoTest::await;
 using QPahoTest::BrokerCapabilities;
+using QPahoTest::connectAll;
+using QPahoTest::Inbox;
 
 namespace {
 
@@ -53,59 +57,6 @@ const QString EjabberdUser = u"conformance"_s;
 const QByteArray EjabberdPassword = "c0nformance-pw";
 // A filter both brokers are configured to refuse (SUBACK >= 0x80).
 const QString NoSubscribeFilter = u"nosubscribe"_s;
-
-// Records every message a client receives, with its arrival time.
-class Inbox : public QObject
-{
-public:
-    explicit Inbox(Client &client)
-    {
-        clock.start();
-        connect(&client, &Client::messageReceived, this, [this](const Message &m) {
-            messages << m;
-            arrivalMs << clock.elapsed();
-        });
-    }
-    QList<Message> on(const QString &topic) const
-    {
-        QList<Message> out;
-        for (const Message &m : messages) {
-            if (m.topic() == topic)
-                out << m;
-        }
-        return out;
-    }
-    bool has(const QString &topic, const QByteArray &payload) const
-    {
-        for (const Message &m : messages) {
-            if (m.topic() == topic && m.payload() == payload)
-                return true;
-        }
-        return false;
-    }
-    QList<int> qosList() const
-    {
-        QList<int> out;
-        for (const Message &m : messages)
-            out << m.qos();
-        std::sort(out.begin(), out.end());
-        return out;
-    }
-    QString describe() const
-    {
-        QStringList out;
-        for (const Message &m : messages) {
-            out << u"%1 '%2' q%3%4%5"_s.arg(m.topic(), QString::fromUtf8(m.payload().left(40)))
-                       .arg(m.qos())
-                       .arg(m.isRetained() ? u" retained"_s : QString())
-                       .arg(m.isDuplicate() ? u" dup"_s : QString());
-        }
-        return u"["_s + out.join(u", "_s) + u"]"_s;
-    }
-    QList<Message> messages;
-    QList<qint64> arrivalMs;
-    QElapsedTimer clock;
-};
 
 // The paho scenarios' topics and filters, under a root unique to the test row:
 // topics "TopicA", "TopicA/B", "Topic/C", "TopicA/C", "/TopicA";
@@ -281,9 +232,6 @@ private:
     void notOffered(const QString &capability, const QString &checked);
     // "<scenario> on <broker>: broker deviation (X): checked that ..."
     void deviation(const QString &what, const QString &checked);
-    // Starts every connect at once, then waits for all of them (paho may serve a connect issued
-    // while another client of the process is connected only after its send thread's poll).
-    QList<ConnectResult> connectAll(const QList<QPair<Client *, ConnectOptions>> &clients);
 
     std::unique_ptr<QPahoTest::Mosquitto> m_mosquitto;
     std::unique_ptr<QPahoTest::Ejabberd> m_ejabberd;
@@ -347,18 +295,6 @@ void TstConformance::deviation(const QString &what, const QString &checked)
     qInfo("%s on %s: broker deviation (%s): checked that %s", QTest::currentTestFunction(),
         QTest::currentDataTag(), qPrintable(what), qPrintable(checked));
     m_deviations << what;
-}
-
-QList<ConnectResult> TstConformance::connectAll(
-    const QList<QPair<Client *, ConnectOptions>> &clients)
-{
-    QList<QFuture<ConnectResult>> futures;
-    for (const auto &[client, options] : clients)
-        futures << client->connectToHost(options);
-    QList<ConnectResult> results;
-    for (const auto &future : std::as_const(futures))
-        results << await(future, Timeout);
-    return results;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -588,10 +524,7 @@ void TstConformance::will_message()
     }
     aOptions.setWill(will);
     aOptions.setKeepAliveInterval(2);
-    const auto connects
-        = connectAll({ { &a, aOptions }, { &b, t.options(QPahoTest::uniqueId(u"will-b"_s)) } });
-    QPAHO_VERIFY_OK(connects.at(0));
-    QPAHO_VERIFY_OK(connects.at(1));
+    QPAHO_CONNECT_ALL({ { &a, aOptions }, { &b, t.options(QPahoTest::uniqueId(u"will-b"_s)) } });
     QPAHO_VERIFY_OK(await(b.subscribe(topics.t(2), 2), Timeout));
 
     QSignalSpy lost(&a, &Client::connectionLost);
@@ -686,8 +619,7 @@ void TstConformance::offline_message_queueing()
         QTest::currentTestFunction(), QTest::currentDataTag(),
         qos0Queued ? "queues" : "does not queue");
     QCOMPARE(qos0Queued, t.caps.queuesQos0Offline);
-    QPAHO_VERIFY_OK(await(a.disconnectFromHost(), Timeout));
-    QPAHO_VERIFY_OK(await(b.disconnectFromHost(), Timeout));
+    QPAHO_DISCONNECT_ALL({ &a, &b });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -758,10 +690,7 @@ void TstConformance::keepalive()
     ConnectOptions aOptions = t.options(QPahoTest::uniqueId(u"ka-a"_s), true, proxy.tcpUri());
     aOptions.setKeepAliveInterval(2);
     aOptions.setWill(WillOptions(topics.t(4), "keepalive expiry", 1));
-    const auto connects
-        = connectAll({ { &a, aOptions }, { &b, t.options(QPahoTest::uniqueId(u"ka-b"_s)) } });
-    QPAHO_VERIFY_OK(connects.at(0));
-    QPAHO_VERIFY_OK(connects.at(1));
+    QPAHO_CONNECT_ALL({ { &a, aOptions }, { &b, t.options(QPahoTest::uniqueId(u"ka-b"_s)) } });
     QPAHO_VERIFY_OK(await(b.subscribe(topics.t(4), 2), Timeout));
 
     QElapsedTimer silent;
@@ -794,10 +723,8 @@ void TstConformance::redelivery_on_reconnect()
     Client b;
     Client publisher;
     Inbox inbox(b);
-    const auto connects = connectAll({ { &b, t.persistent(bId, true, proxy.tcpUri()) },
+    QPAHO_CONNECT_ALL({ { &b, t.persistent(bId, true, proxy.tcpUri()) },
         { &publisher, t.options(QPahoTest::uniqueId(u"redeliver-p"_s)) } });
-    QPAHO_VERIFY_OK(connects.at(0));
-    QPAHO_VERIFY_OK(connects.at(1));
     QPAHO_VERIFY_OK(await(b.subscribe(topics.w(6), 2), Timeout));
 
     // B stops answering: what the broker sends it now is never acknowledged.
@@ -828,8 +755,7 @@ void TstConformance::redelivery_on_reconnect()
         duplicates += m.isDuplicate() ? 1 : 0;
     qInfo("%s on %s: %d of the 2 redelivered messages carried DUP", QTest::currentTestFunction(),
         QTest::currentDataTag(), duplicates);
-    QPAHO_VERIFY_OK(await(b.disconnectFromHost(), Timeout));
-    QPAHO_VERIFY_OK(await(publisher.disconnectFromHost(), Timeout));
+    QPAHO_DISCONNECT_ALL({ &b, &publisher });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -890,10 +816,8 @@ void TstConformance::dollar_topics()
     Client explicitSub;
     Inbox inbox(b);
     Inbox explicitInbox(explicitSub);
-    const auto connects = connectAll({ { &b, t.options(QPahoTest::uniqueId(u"dollar-b"_s)) },
+    QPAHO_CONNECT_ALL({ { &b, t.options(QPahoTest::uniqueId(u"dollar-b"_s)) },
         { &explicitSub, t.options(QPahoTest::uniqueId(u"dollar-x"_s)) } });
-    QPAHO_VERIFY_OK(connects.at(0));
-    QPAHO_VERIFY_OK(connects.at(1));
     QPAHO_VERIFY_OK(await(b.subscribe(u"+/+"_s, 2), Timeout));
     QPAHO_VERIFY_OK(await(explicitSub.subscribe(dollar, 2), Timeout));
     inbox.messages.clear(); // retained messages of other runs, if any
@@ -926,8 +850,7 @@ void TstConformance::dollar_topics()
             how + u"nobody receives it, and '+/+' does not match it"_s);
     }
     QCOMPARE(b.state(), Client::State::Connected);
-    QPAHO_VERIFY_OK(await(b.disconnectFromHost(), Timeout));
-    QPAHO_VERIFY_OK(await(explicitSub.disconnectFromHost(), Timeout));
+    QPAHO_DISCONNECT_ALL({ &b, &explicitSub });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -940,10 +863,8 @@ void TstConformance::unsubscribe()
     Client a;
     Client b;
     Inbox inbox(b);
-    const auto connects = connectAll({ { &a, t.options(QPahoTest::uniqueId(u"unsub-a"_s)) },
+    QPAHO_CONNECT_ALL({ { &a, t.options(QPahoTest::uniqueId(u"unsub-a"_s)) },
         { &b, t.options(QPahoTest::uniqueId(u"unsub-b"_s)) } });
-    QPAHO_VERIFY_OK(connects.at(0));
-    QPAHO_VERIFY_OK(connects.at(1));
     for (int i = 0; i < 3; ++i)
         QPAHO_VERIFY_OK(await(b.subscribe(topics.t(i), 2), Timeout));
     const Result unsub = await(b.unsubscribe(topics.t(0)), Timeout);
@@ -971,8 +892,7 @@ void TstConformance::unsubscribe()
     QTRY_VERIFY_WITH_TIMEOUT(inbox.has(topics.t(2), "topic 2"), Timeout);
     QVERIFY2(inbox.messages.size() == 2, qPrintable(inbox.describe()));
     QVERIFY(inbox.has(topics.t(1), "topic 1"));
-    QPAHO_VERIFY_OK(await(a.disconnectFromHost(), Timeout));
-    QPAHO_VERIFY_OK(await(b.disconnectFromHost(), Timeout));
+    QPAHO_DISCONNECT_ALL({ &a, &b });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1103,10 +1023,8 @@ void TstConformance::publication_expiry()
     Client a;
     Client b;
     Inbox inbox(b);
-    const auto connects = connectAll({ { &a, t.options(QPahoTest::uniqueId(u"pubexpiry-a"_s)) },
+    QPAHO_CONNECT_ALL({ { &a, t.options(QPahoTest::uniqueId(u"pubexpiry-a"_s)) },
         { &b, t.persistent(bId, true) } });
-    QPAHO_VERIFY_OK(connects.at(0));
-    QPAHO_VERIFY_OK(connects.at(1));
     QPAHO_VERIFY_OK(await(b.subscribe(topics.t(0), 2), Timeout));
     QPAHO_VERIFY_OK(await(b.disconnectFromHost(), Timeout));
 
@@ -1159,8 +1077,7 @@ void TstConformance::publication_expiry()
             "the other expired one is dropped and the unexpired ones arrive with a smaller "
             "Message Expiry Interval"_s);
     }
-    QPAHO_VERIFY_OK(await(a.disconnectFromHost(), Timeout));
-    QPAHO_VERIFY_OK(await(b.disconnectFromHost(), Timeout));
+    QPAHO_DISCONNECT_ALL({ &a, &b });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1174,10 +1091,8 @@ void TstConformance::subscribe_options()
     Client b;
     Inbox aInbox(a);
     Inbox bInbox(b);
-    const auto connects = connectAll({ { &a, t.options(QPahoTest::uniqueId(u"subopts-a"_s)) },
+    QPAHO_CONNECT_ALL({ { &a, t.options(QPahoTest::uniqueId(u"subopts-a"_s)) },
         { &b, t.options(QPahoTest::uniqueId(u"subopts-b"_s)) } });
-    QPAHO_VERIFY_OK(connects.at(0));
-    QPAHO_VERIFY_OK(connects.at(1));
 
     // No local: A and B subscribe with noLocal; A's publication reaches B only.
     SubscribeOptions noLocal(2);
@@ -1284,11 +1199,8 @@ void TstConformance::request_response()
     Client responder;
     Inbox requests(responder);
     Inbox responses(requester);
-    const auto connects
-        = connectAll({ { &requester, t.options(QPahoTest::uniqueId(u"requester"_s)) },
-            { &responder, t.options(QPahoTest::uniqueId(u"responder"_s)) } });
-    QPAHO_VERIFY_OK(connects.at(0));
-    QPAHO_VERIFY_OK(connects.at(1));
+    QPAHO_CONNECT_ALL({ { &requester, t.options(QPahoTest::uniqueId(u"requester"_s)) },
+        { &responder, t.options(QPahoTest::uniqueId(u"responder"_s)) } });
     SubscribeOptions noLocal(2);
     noLocal.setNoLocal(true);
     QPAHO_VERIFY_OK(await(requester.subscribe(topics.t(0), noLocal), Timeout));
@@ -1328,8 +1240,7 @@ void TstConformance::request_response()
     QTRY_VERIFY_WITH_TIMEOUT(requests.has(topics.t(0), "marker"), Timeout);
     QCOMPARE(requests.messages.size(), 2);
     QCOMPARE(responses.messages.size(), 1);
-    QPAHO_VERIFY_OK(await(requester.disconnectFromHost(), Timeout));
-    QPAHO_VERIFY_OK(await(responder.disconnectFromHost(), Timeout));
+    QPAHO_DISCONNECT_ALL({ &requester, &responder });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1410,9 +1321,7 @@ void TstConformance::client_topic_alias()
     QTRY_VERIFY_WITH_TIMEOUT(inbox.has(topics.t(3), "topic alias 4"), Timeout);
     QCOMPARE(a.state(), Client::State::Connected);
     disconnected.clear();
-    checkAliasAboveMaximum(again.properties().topicAliasMaximum().value_or(0));
-    if (QTest::currentTestFailed())
-        return;
+    QPAHO_CHECKED(checkAliasAboveMaximum(again.properties().topicAliasMaximum().value_or(0)));
     QPAHO_VERIFY_OK(await(a.disconnectFromHost(0x00, sessionExpiry(0)), Timeout));
 }
 
@@ -1555,10 +1464,8 @@ void TstConformance::flow_control1()
     Client s;
     Client publisher;
     Inbox inbox(s);
-    const auto connects = connectAll({ { &s, subscriberOptions(true) },
+    QPAHO_CONNECT_ALL({ { &s, subscriberOptions(true) },
         { &publisher, t.options(QPahoTest::uniqueId(u"flow1-p"_s)) } });
-    QPAHO_VERIFY_OK(connects.at(0));
-    QPAHO_VERIFY_OK(connects.at(1));
     QPAHO_VERIFY_OK(await(s.subscribe(topics.t(0), 2), Timeout));
     QPAHO_VERIFY_OK(await(s.disconnectFromHost(), Timeout));
 
@@ -1706,8 +1613,7 @@ void TstConformance::shared_subscriptions()
         QVERIFY2(aInbox.has(shared, payload) != bInbox.has(shared, payload),
             qPrintable(aInbox.describe() + bInbox.describe()));
     }
-    QPAHO_VERIFY_OK(await(a.disconnectFromHost(), Timeout));
-    QPAHO_VERIFY_OK(await(b.disconnectFromHost(), Timeout));
+    QPAHO_DISCONNECT_ALL({ &a, &b });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1763,8 +1669,7 @@ void TstConformance::subscribe_identifiers()
         qInfo("%s on %s: one message per matching subscription, each with its identifier",
             QTest::currentTestFunction(), QTest::currentDataTag());
     }
-    QPAHO_VERIFY_OK(await(a.disconnectFromHost(), Timeout));
-    QPAHO_VERIFY_OK(await(b.disconnectFromHost(), Timeout));
+    QPAHO_DISCONNECT_ALL({ &a, &b });
 }
 
 // ---------------------------------------------------------------------------------------------

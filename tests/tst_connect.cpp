@@ -49,8 +49,8 @@ QStringList stateNames(const QSignalSpy &spy)
 {
     const QMetaEnum meta = QMetaEnum::fromType<Client::State>();
     QStringList names;
-    for (const QList<QVariant> &arguments : spy)
-        names << QString::fromLatin1(meta.valueToKey(int(arguments.at(0).value<Client::State>())));
+    for (const Client::State state : QPahoTest::firstArguments<Client::State>(spy))
+        names << QString::fromLatin1(meta.valueToKey(int(state)));
     return names;
 }
 
@@ -119,36 +119,36 @@ private Q_SLOTS:
     void normalizeUri_data();
     void normalizeUri();
 
-    void connectSuccess_data();
+    void connectSuccess_data() { QPahoTest::addVersionRows(); }
     void connectSuccess();
     void connectUriForms_data();
     void connectUriForms();
 
-    void disconnect_data();
+    void disconnect_data() { QPahoTest::addVersionRows(); }
     void disconnect();
     void disconnectWhenNeverConnected();
     void emptyPasswordWithoutUserIsNoPassword();
 
     void refused_data();
     void refused();
-    void unreachablePort_data();
+    void unreachablePort_data() { QPahoTest::addVersionRows(); }
     void unreachablePort();
-    void connectTimeout_data();
+    void connectTimeout_data() { QPahoTest::addVersionRows(); }
     void connectTimeout();
 
-    void connectWhileConnected_data();
+    void connectWhileConnected_data() { QPahoTest::addVersionRows(); }
     void connectWhileConnected();
-    void connectWhileConnecting_data();
+    void connectWhileConnecting_data() { QPahoTest::addVersionRows(); }
     void connectWhileConnecting();
-    void disconnectWhileConnecting_data();
+    void disconnectWhileConnecting_data() { QPahoTest::addVersionRows(); }
     void disconnectWhileConnecting();
 
-    void futuresFinishExactlyOnce_data();
+    void futuresFinishExactlyOnce_data() { QPahoTest::addVersionRows(); }
     void futuresFinishExactlyOnce();
-    void continuationsRunOnOwnerThread_data();
+    void continuationsRunOnOwnerThread_data() { QPahoTest::addVersionRows(); }
     void continuationsRunOnOwnerThread();
 
-    void persistentSession_data();
+    void persistentSession_data() { QPahoTest::addVersionRows(); }
     void persistentSession();
 
 private:
@@ -213,11 +213,6 @@ void TstConnect::normalizeUri()
 
 // ---------------------------------------------------------------------------------------
 // Connect
-
-void TstConnect::connectSuccess_data()
-{
-    QPahoTest::addVersionRows();
-}
 
 void TstConnect::connectSuccess()
 {
@@ -324,11 +319,6 @@ void TstConnect::connectUriForms()
 
 // ---------------------------------------------------------------------------------------
 // Disconnect
-
-void TstConnect::disconnect_data()
-{
-    QPahoTest::addVersionRows();
-}
 
 void TstConnect::disconnect()
 {
@@ -461,11 +451,6 @@ void TstConnect::refused()
     QCOMPARE(connectedSpy.count(), 0);
 }
 
-void TstConnect::unreachablePort_data()
-{
-    QPahoTest::addVersionRows();
-}
-
 void TstConnect::unreachablePort()
 {
     QFETCH(ProtocolVersion, version);
@@ -489,11 +474,6 @@ void TstConnect::unreachablePort()
     QCOMPARE(stateNames(stateSpy),
         QStringList({ QStringLiteral("Connecting"), QStringLiteral("Disconnected") }));
     QCOMPARE(connectedSpy.count(), 0);
-}
-
-void TstConnect::connectTimeout_data()
-{
-    QPahoTest::addVersionRows();
 }
 
 void TstConnect::connectTimeout()
@@ -547,11 +527,6 @@ void TstConnect::connectTimeout()
 // ---------------------------------------------------------------------------------------
 // Calls in the wrong state
 
-void TstConnect::connectWhileConnected_data()
-{
-    QPahoTest::addVersionRows();
-}
-
 void TstConnect::connectWhileConnected()
 {
     QFETCH(ProtocolVersion, version);
@@ -579,11 +554,6 @@ void TstConnect::connectWhileConnected()
     QPAHO_VERIFY_OK(await(client.disconnectFromHost()));
 }
 
-void TstConnect::connectWhileConnecting_data()
-{
-    QPahoTest::addVersionRows();
-}
-
 void TstConnect::connectWhileConnecting()
 {
     QFETCH(ProtocolVersion, version);
@@ -605,11 +575,6 @@ void TstConnect::connectWhileConnecting()
         QStringList({ QStringLiteral("Connecting"), QStringLiteral("Connected") }));
     QCOMPARE(connectedSpy.count(), 1);
     QPAHO_VERIFY_OK(await(client.disconnectFromHost()));
-}
-
-void TstConnect::disconnectWhileConnecting_data()
-{
-    QPahoTest::addVersionRows();
 }
 
 void TstConnect::disconnectWhileConnecting()
@@ -669,11 +634,6 @@ void TstConnect::disconnectWhileConnecting()
 
 // ---------------------------------------------------------------------------------------
 // Futures
-
-void TstConnect::futuresFinishExactlyOnce_data()
-{
-    QPahoTest::addVersionRows();
-}
 
 void TstConnect::futuresFinishExactlyOnce()
 {
@@ -743,11 +703,6 @@ void TstConnect::futuresFinishExactlyOnce()
     }
 }
 
-void TstConnect::continuationsRunOnOwnerThread_data()
-{
-    QPahoTest::addVersionRows();
-}
-
 void TstConnect::continuationsRunOnOwnerThread()
 {
     QFETCH(ProtocolVersion, version);
@@ -815,11 +770,6 @@ void TstConnect::continuationsRunOnOwnerThread()
 
 // ---------------------------------------------------------------------------------------
 // Session and keep-alive
-
-void TstConnect::persistentSession_data()
-{
-    QPahoTest::addVersionRows();
-}
 
 void TstConnect::persistentSession()
 {

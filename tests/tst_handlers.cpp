@@ -58,7 +58,7 @@ private Q_SLOTS:
     void init();
     void cleanup();
 
-    void wildcardFilters_data();
+    void wildcardFilters_data() { QPahoTest::addVersionRows(); }
     void wildcardFilters();
     void overlappingFiltersOnOneSubscription();
     void overlappingSubscriptionsRoutedByIdentifier();
@@ -123,11 +123,6 @@ void TstHandlers::publishSentinel(const QString &sentinel)
 {
     QPAHO_VERIFY_OK(await(m_publisher->publish(sentinel, "sentinel", 1), Timeout));
     QTRY_VERIFY_WITH_TIMEOUT(m_received.contains(sentinel), Timeout);
-}
-
-void TstHandlers::wildcardFilters_data()
-{
-    QPahoTest::addVersionRows();
 }
 
 void TstHandlers::wildcardFilters()

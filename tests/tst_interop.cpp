@@ -38,7 +38,7 @@ private Q_SLOTS:
     void retainedFromMosquittoPub();
     void toMosquittoSub_data();
     void toMosquittoSub();
-    void retainedToMosquittoSub_data();
+    void retainedToMosquittoSub_data() { QPahoTest::addVersionRows(); }
     void retainedToMosquittoSub();
 
 private:
@@ -166,11 +166,6 @@ void TstInterop::toMosquittoSub()
     QCOMPARE(peer.payloads(), payloads);
     QCOMPARE(peer.lines().constFirst(), topic + u' ' + TextPayload);
     QCOMPARE(peer.lines().size(), 3);
-}
-
-void TstInterop::retainedToMosquittoSub_data()
-{
-    QPahoTest::addVersionRows();
 }
 
 void TstInterop::retainedToMosquittoSub()

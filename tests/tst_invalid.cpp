@@ -98,13 +98,13 @@ private Q_SLOTS:
     void subscribeFilter();
     void unsubscribeFilter_data();
     void unsubscribeFilter();
-    void emptyRequestLists_data();
+    void emptyRequestLists_data() { QPahoTest::addVersionRows(); }
     void emptyRequestLists();
     void messageHandlerFilter_data();
     void messageHandlerFilter();
     void connectOptions_data();
     void connectOptions();
-    void connectWhileConnected_data();
+    void connectWhileConnected_data() { QPahoTest::addVersionRows(); }
     void connectWhileConnected();
     void mqtt5OnlyOnV3_data();
     void mqtt5OnlyOnV3();
@@ -364,11 +364,6 @@ void TstInvalid::unsubscribeFilter()
     verifyNothingReachedBroker(*client);
 }
 
-void TstInvalid::emptyRequestLists_data()
-{
-    QPahoTest::addVersionRows();
-}
-
 void TstInvalid::emptyRequestLists()
 {
     QFETCH(ProtocolVersion, version);
@@ -613,11 +608,6 @@ void TstInvalid::connectOptions()
     QCOMPARE(client.state(), Client::State::Disconnected);
     QCOMPARE(stateSpy.count(), 0);
     QCOMPARE(connectedSpy.count(), 0);
-}
-
-void TstInvalid::connectWhileConnected_data()
-{
-    QPahoTest::addVersionRows();
 }
 
 void TstInvalid::connectWhileConnected()

@@ -34,8 +34,9 @@ constexpr int kTimeoutMs = 10000;
 class FutureBag
 {
 public:
+    // Watches future from now on; returns it, so a test can wait for it in the same line.
     template<typename T>
-    void add(const QString &what, const QFuture<T> &future)
+    QFuture<T> add(const QString &what, const QFuture<T> &future)
     {
         Entry e;
         e.what = what;
@@ -51,6 +52,7 @@ public:
             runs->fetch_add(1);
         });
         m_entries.push_back(std::move(e));
+        return future;
     }
 
     int size() const { return int(m_entries.size()); }
@@ -373,16 +375,11 @@ void TstLifetime::destroyWhileConnectedIdle()
     Client *client = newClient();
     const QPaho::ConnectOptions o = options(m_broker.tcpUri());
     FutureBag bag;
-    const auto connecting = client->connectToHost(o);
-    bag.add(QStringLiteral("connect"), connecting);
-    QPAHO_VERIFY_OK(await(connecting));
-    const auto subscribing = client->subscribe(m_prefix + QStringLiteral("/idle"), 1);
-    bag.add(QStringLiteral("subscribe"), subscribing);
-    QPAHO_VERIFY_OK(await(subscribing));
-    const auto publishing
-        = client->publish(m_prefix + QStringLiteral("/idle"), QByteArrayLiteral("x"), 1);
-    bag.add(QStringLiteral("publish"), publishing);
-    QPAHO_VERIFY_OK(await(publishing));
+    QPAHO_VERIFY_OK(await(bag.add(QStringLiteral("connect"), client->connectToHost(o))));
+    QPAHO_VERIFY_OK(await(bag.add(
+        QStringLiteral("subscribe"), client->subscribe(m_prefix + QStringLiteral("/idle"), 1))));
+    QPAHO_VERIFY_OK(await(bag.add(QStringLiteral("publish"),
+        client->publish(m_prefix + QStringLiteral("/idle"), QByteArrayLiteral("x"), 1))));
     QTRY_COMPARE_WITH_TIMEOUT(m_handlerCalls, 1, kTimeoutMs); // the message came back
     QCOMPARE(client->state(), Client::State::Connected);
     const qint64 mark = m_broker.logMark();
@@ -401,14 +398,11 @@ void TstLifetime::destroyWhileConnectedWithTraffic()
 {
     Client *client = newClient();
     FutureBag bag;
-    const auto connecting = client->connectToHost(options(m_broker.tcpUri()));
-    bag.add(QStringLiteral("connect"), connecting);
-    QPAHO_VERIFY_OK(await(connecting));
+    QPAHO_VERIFY_OK(await(
+        bag.add(QStringLiteral("connect"), client->connectToHost(options(m_broker.tcpUri())))));
     const QString in = m_prefix + QStringLiteral("/in");
     const QString out = m_prefix + QStringLiteral("/out");
-    const auto subscribing = client->subscribe(in, 1);
-    bag.add(QStringLiteral("subscribe"), subscribing);
-    QPAHO_VERIFY_OK(await(subscribing));
+    QPAHO_VERIFY_OK(await(bag.add(QStringLiteral("subscribe"), client->subscribe(in, 1))));
 
     auto peer = startPublisher(m_broker.port(), in);
     QTRY_COMPARE_WITH_TIMEOUT(peer->state(), QProcess::Running, kTimeoutMs);
@@ -446,12 +440,9 @@ void TstLifetime::destroyWhileReconnecting()
     o.setAutomaticReconnect(true);
     o.setRetryInterval(100, 200);
     FutureBag bag;
-    const auto connecting = client->connectToHost(o);
-    bag.add(QStringLiteral("connect"), connecting);
-    QPAHO_VERIFY_OK(await(connecting));
-    const auto subscribing = client->subscribe(m_prefix + QStringLiteral("/r"), 1);
-    bag.add(QStringLiteral("subscribe"), subscribing);
-    QPAHO_VERIFY_OK(await(subscribing));
+    QPAHO_VERIFY_OK(await(bag.add(QStringLiteral("connect"), client->connectToHost(o))));
+    QPAHO_VERIFY_OK(await(bag.add(
+        QStringLiteral("subscribe"), client->subscribe(m_prefix + QStringLiteral("/r"), 1))));
 
     broker.stop();
     QTRY_COMPARE_WITH_TIMEOUT(client->state(), Client::State::Reconnecting, kTimeoutMs);
@@ -485,9 +476,8 @@ void TstLifetime::destroyWhileDisconnecting()
 {
     Client *client = newClient();
     FutureBag bag;
-    const auto connecting = client->connectToHost(options(m_broker.tcpUri()));
-    bag.add(QStringLiteral("connect"), connecting);
-    QPAHO_VERIFY_OK(await(connecting));
+    QPAHO_VERIFY_OK(await(
+        bag.add(QStringLiteral("connect"), client->connectToHost(options(m_broker.tcpUri())))));
     for (int i = 0; i < 300; ++i) {
         bag.add(QStringLiteral("publish #%1").arg(i),
             client->publish(m_prefix + QStringLiteral("/d"), kilobyte(), 1));
@@ -608,12 +598,9 @@ void TstLifetime::destroyWhileMessagesAreDelivered()
     QSignalSpy destroyed(client, &QObject::destroyed);
     FutureBag bag;
     const QString topic = m_prefix + QStringLiteral("/flood");
-    const auto connecting = client->connectToHost(options(m_broker.tcpUri()));
-    bag.add(QStringLiteral("connect"), connecting);
-    QPAHO_VERIFY_OK(await(connecting));
-    const auto subscribing = client->subscribe(topic, 0);
-    bag.add(QStringLiteral("subscribe"), subscribing);
-    QPAHO_VERIFY_OK(await(subscribing));
+    QPAHO_VERIFY_OK(await(
+        bag.add(QStringLiteral("connect"), client->connectToHost(options(m_broker.tcpUri())))));
+    QPAHO_VERIFY_OK(await(bag.add(QStringLiteral("subscribe"), client->subscribe(topic, 0))));
     if (fromSignal) {
         connect(client, &Client::messageReceived, client, [&] {
             if (client->messagesReceived() == 100)

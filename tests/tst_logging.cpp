@@ -118,7 +118,10 @@ class TstLogging : public QObject
 private Q_SLOTS:
     void initTestCase();
     void cleanupTestCase();
-    void connectPublishSubscribeWithPassword_data();
+    void connectPublishSubscribeWithPassword_data()
+    {
+        QPahoTest::addVersionRows("mqtt311", "mqtt5");
+    }
     void connectPublishSubscribeWithPassword();
     void wrongPasswordIsRefused_data();
     void wrongPasswordIsRefused();
@@ -162,11 +165,6 @@ void TstLogging::cleanupTestCase()
     // paho keeps tracing at its maximum level: stop forwarding before QtTest's handler is back.
     QLoggingCategory::setFilterRules(QStringLiteral("qpaho.*=false"));
     qInstallMessageHandler(capture().previous);
-}
-
-void TstLogging::connectPublishSubscribeWithPassword_data()
-{
-    QPahoTest::addVersionRows("mqtt311", "mqtt5");
 }
 
 // The password is accepted, a QoS 1 round trip works, and the disconnect completes.

@@ -87,7 +87,10 @@ private Q_SLOTS:
     void connectWhileConnecting();
     void destroyWhileConnectInFlight();
     void destroyWhileDisconnectInFlight();
-    void subscribeInFlightAtLossPersistentSession_data();
+    void subscribeInFlightAtLossPersistentSession_data()
+    {
+        QPahoTest::addVersionRows("v3-cleanSession-false", "v5-sessionExpiry-300");
+    }
     void subscribeInFlightAtLossPersistentSession();
     void disconnectQueuedBehindPendingPublishes();
     void unresolvableHostWithAutomaticReconnect();
@@ -197,11 +200,6 @@ void TstNeverHang::destroyWhileDisconnectInFlight()
         QVERIFY(!p->result().isOk());
     }
     broker.resume();
-}
-
-void TstNeverHang::subscribeInFlightAtLossPersistentSession_data()
-{
-    QPahoTest::addVersionRows("v3-cleanSession-false", "v5-sessionExpiry-300");
 }
 
 // paho: with a persistent session, a SUBSCRIBE/UNSUBSCRIBE in flight at connection loss is

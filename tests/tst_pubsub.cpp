@@ -48,34 +48,41 @@ private Q_SLOTS:
 
     void roundTrip_data();
     void roundTrip();
-    void burstArrivesOnceInOrder_data();
+    void burstArrivesOnceInOrder_data() { QPahoTest::addVersionQosRows({ 1, 2 }); }
     void burstArrivesOnceInOrder();
-    void burstHasNoStall_data();
+    void burstHasNoStall_data() { QPahoTest::addVersionRows(); }
     void burstHasNoStall();
-    void retainedDeliveredToNewSubscriber_data();
+    void retainedDeliveredToNewSubscriber_data() { QPahoTest::addVersionRows(); }
     void retainedDeliveredToNewSubscriber();
-    void emptyRetainedPayloadClearsRetained_data();
+    void emptyRetainedPayloadClearsRetained_data() { QPahoTest::addVersionRows(); }
     void emptyRetainedPayloadClearsRetained();
     void willPublishedOnAbnormalDisconnect_data();
     void willPublishedOnAbnormalDisconnect();
-    void noWillOnNormalDisconnect_data();
+    void noWillOnNormalDisconnect_data() { QPahoTest::addVersionRows(); }
     void noWillOnNormalDisconnect();
-    void emptyPayload_data();
+    void emptyPayload_data() { QPahoTest::addVersionQosRows({ 0, 1 }); }
     void emptyPayload();
-    void binaryPayload_data();
+    void binaryPayload_data() { QPahoTest::addVersionRows(); }
     void binaryPayload();
-    void largePayload_data();
+    void largePayload_data() { QPahoTest::addVersionRows(); }
     void largePayload();
-    void messageReceivedOncePerMessage_data();
+    void messageReceivedOncePerMessage_data() { QPahoTest::addVersionRows(); }
     void messageReceivedOncePerMessage();
-    void unsubscribeStopsDelivery_data();
+    void unsubscribeStopsDelivery_data() { QPahoTest::addVersionRows(); }
     void unsubscribeStopsDelivery();
-    void subscribeSeveralFilters_data();
+    void subscribeSeveralFilters_data() { QPahoTest::addVersionRows(); }
     void subscribeSeveralFilters();
 
 private:
     // Options for the broker (or `uri`) with the version of the current data row.
     ConnectOptions options(const QString &idPrefix, const QString &uri = {}) const;
+    // subscriber and publisher with options("sub") and options("pub"), for QPAHO_CONNECT_ALL().
+    QList<QPahoTest::ClientOptions> subscriberAndPublisher(
+        Client &subscriber, Client &publisher) const
+    {
+        return { { &subscriber, options(QStringLiteral("sub")) },
+            { &publisher, options(QStringLiteral("pub")) } };
+    }
 
     QPahoTest::Mosquitto m_broker;
 };
@@ -118,8 +125,7 @@ void TstPubSub::roundTrip()
     Client subscriber;
     Client publisher;
     Inbox inbox(subscriber);
-    QPAHO_CONNECT_ALL({ { &subscriber, options(QStringLiteral("sub")) },
-        { &publisher, options(QStringLiteral("pub")) } });
+    QPAHO_CONNECT_ALL(subscriberAndPublisher(subscriber, publisher));
     const SubscribeResult sub = await(subscriber.subscribe(topic, subscribeQos), Timeout);
     QPAHO_VERIFY_OK(sub);
     QCOMPARE(sub.grantedQos(), subscribeQos);
@@ -143,11 +149,6 @@ void TstPubSub::roundTrip()
         QVERIFY(received.messageId() > 0);
 }
 
-void TstPubSub::burstArrivesOnceInOrder_data()
-{
-    QPahoTest::addVersionQosRows({ 1, 2 });
-}
-
 void TstPubSub::burstArrivesOnceInOrder()
 {
     QFETCH(int, qos);
@@ -159,8 +160,7 @@ void TstPubSub::burstArrivesOnceInOrder()
     Client subscriber;
     Client publisher;
     Inbox inbox(subscriber);
-    QPAHO_CONNECT_ALL({ { &subscriber, options(QStringLiteral("sub")) },
-        { &publisher, options(QStringLiteral("pub")) } });
+    QPAHO_CONNECT_ALL(subscriberAndPublisher(subscriber, publisher));
     QPAHO_VERIFY_OK(await(subscriber.subscribe(prefix + QStringLiteral("/#"), qos), Timeout));
 
     QList<QFuture<PublishResult>> futures;
@@ -199,11 +199,6 @@ void TstPubSub::burstArrivesOnceInOrder()
     QCOMPARE(inbox.messages.size(), Count + 1);
 }
 
-void TstPubSub::burstHasNoStall_data()
-{
-    QPahoTest::addVersionRows();
-}
-
 void TstPubSub::burstHasNoStall()
 {
     // Client::publish() says publishing in a loop without waiting is the fast path: 100 QoS 1
@@ -218,8 +213,7 @@ void TstPubSub::burstHasNoStall()
     Client subscriber;
     Client publisher;
     Inbox inbox(subscriber);
-    QPAHO_CONNECT_ALL({ { &subscriber, options(QStringLiteral("sub")) },
-        { &publisher, options(QStringLiteral("pub")) } });
+    QPAHO_CONNECT_ALL(subscriberAndPublisher(subscriber, publisher));
     QPAHO_VERIFY_OK(await(subscriber.subscribe(topic, 1), Timeout));
 
     QElapsedTimer timer;
@@ -244,11 +238,6 @@ void TstPubSub::burstHasNoStall()
                        .arg(LimitMs)));
 }
 
-void TstPubSub::retainedDeliveredToNewSubscriber_data()
-{
-    QPahoTest::addVersionRows();
-}
-
 void TstPubSub::retainedDeliveredToNewSubscriber()
 {
     const QString topic = QPahoTest::uniqueId(QStringLiteral("ret")) + QStringLiteral("/state");
@@ -257,8 +246,7 @@ void TstPubSub::retainedDeliveredToNewSubscriber()
     Client publisher;
     Client subscriber;
     Inbox inbox(subscriber);
-    QPAHO_CONNECT_ALL({ { &subscriber, options(QStringLiteral("sub")) },
-        { &publisher, options(QStringLiteral("pub")) } });
+    QPAHO_CONNECT_ALL(subscriberAndPublisher(subscriber, publisher));
     QPAHO_VERIFY_OK(await(publisher.publish(topic, payload, 1, true), Timeout));
 
     // The subscription is made after the publish completed.
@@ -279,11 +267,6 @@ void TstPubSub::retainedDeliveredToNewSubscriber()
 
     // Clean up the broker's retained store.
     QPAHO_VERIFY_OK(await(publisher.publish(topic, QByteArray(), 1, true), Timeout));
-}
-
-void TstPubSub::emptyRetainedPayloadClearsRetained_data()
-{
-    QPahoTest::addVersionRows();
 }
 
 void TstPubSub::emptyRetainedPayloadClearsRetained()
@@ -375,11 +358,6 @@ void TstPubSub::willPublishedOnAbnormalDisconnect()
     QTRY_COMPARE_WITH_TIMEOUT(lost.size(), 1, Timeout);
 }
 
-void TstPubSub::noWillOnNormalDisconnect_data()
-{
-    QPahoTest::addVersionRows();
-}
-
 void TstPubSub::noWillOnNormalDisconnect()
 {
     const QString prefix = QPahoTest::uniqueId(QStringLiteral("nowill"));
@@ -419,11 +397,6 @@ void TstPubSub::noWillOnNormalDisconnect()
     QCOMPARE(inbox.messages.size(), 1);
 }
 
-void TstPubSub::emptyPayload_data()
-{
-    QPahoTest::addVersionQosRows({ 0, 1 });
-}
-
 void TstPubSub::emptyPayload()
 {
     QFETCH(int, qos);
@@ -433,8 +406,7 @@ void TstPubSub::emptyPayload()
     Client subscriber;
     Client publisher;
     Inbox inbox(subscriber);
-    QPAHO_CONNECT_ALL({ { &subscriber, options(QStringLiteral("sub")) },
-        { &publisher, options(QStringLiteral("pub")) } });
+    QPAHO_CONNECT_ALL(subscriberAndPublisher(subscriber, publisher));
     QPAHO_VERIFY_OK(await(subscriber.subscribe(prefix + QStringLiteral("/#"), qos), Timeout));
 
     QPAHO_VERIFY_OK(await(publisher.publish(topic, QByteArray(), qos), Timeout));
@@ -449,11 +421,6 @@ void TstPubSub::emptyPayload()
         QVERIFY(!m.isRetained());
     }
     QCOMPARE(inbox.messages.at(2).payload(), QByteArray("after"));
-}
-
-void TstPubSub::binaryPayload_data()
-{
-    QPahoTest::addVersionRows();
 }
 
 void TstPubSub::binaryPayload()
@@ -471,8 +438,7 @@ void TstPubSub::binaryPayload()
     Client subscriber;
     Client publisher;
     Inbox inbox(subscriber);
-    QPAHO_CONNECT_ALL({ { &subscriber, options(QStringLiteral("sub")) },
-        { &publisher, options(QStringLiteral("pub")) } });
+    QPAHO_CONNECT_ALL(subscriberAndPublisher(subscriber, publisher));
     QPAHO_VERIFY_OK(await(subscriber.subscribe(topic, 1), Timeout));
     QPAHO_VERIFY_OK(await(publisher.publish(topic, payload, 1), Timeout));
     QPAHO_VERIFY_OK(await(publisher.publish(topic, QByteArray(1, '\0'), 0), Timeout));
@@ -480,11 +446,6 @@ void TstPubSub::binaryPayload()
     QCOMPARE(inbox.messages.at(0).payload().size(), payload.size());
     QCOMPARE(inbox.messages.at(0).payload(), payload);
     QCOMPARE(inbox.messages.at(1).payload(), QByteArray(1, '\0'));
-}
-
-void TstPubSub::largePayload_data()
-{
-    QPahoTest::addVersionRows();
 }
 
 void TstPubSub::largePayload()
@@ -495,8 +456,7 @@ void TstPubSub::largePayload()
     Client subscriber;
     Client publisher;
     Inbox inbox(subscriber);
-    QPAHO_CONNECT_ALL({ { &subscriber, options(QStringLiteral("sub")) },
-        { &publisher, options(QStringLiteral("pub")) } });
+    QPAHO_CONNECT_ALL(subscriberAndPublisher(subscriber, publisher));
     QPAHO_VERIFY_OK(await(subscriber.subscribe(topic, 1), Timeout));
     const PublishResult pub = await(publisher.publish(topic, payload, 1), Timeout);
     QPAHO_VERIFY_OK(pub);
@@ -506,11 +466,6 @@ void TstPubSub::largePayload()
     QCOMPARE(m.qos(), 1);
     QCOMPARE(m.payload().size(), payload.size());
     QVERIFY2(m.payload() == payload, "1 MiB payload differs");
-}
-
-void TstPubSub::messageReceivedOncePerMessage_data()
-{
-    QPahoTest::addVersionRows();
 }
 
 void TstPubSub::messageReceivedOncePerMessage()
@@ -524,8 +479,7 @@ void TstPubSub::messageReceivedOncePerMessage()
     Client publisher;
     QSignalSpy spy(&subscriber, &Client::messageReceived);
     QVERIFY(spy.isValid());
-    QPAHO_CONNECT_ALL({ { &subscriber, options(QStringLiteral("sub")) },
-        { &publisher, options(QStringLiteral("pub")) } });
+    QPAHO_CONNECT_ALL(subscriberAndPublisher(subscriber, publisher));
     QPAHO_VERIFY_OK(await(subscriber.subscribe(prefix + QStringLiteral("/#"), 1), Timeout));
     // A handler must not change how often the signal is emitted.
     int handlerCalls = 0;
@@ -546,11 +500,6 @@ void TstPubSub::messageReceivedOncePerMessage()
     QCOMPARE(subscriber.messagesReceived(), quint64(Count + 1));
 }
 
-void TstPubSub::unsubscribeStopsDelivery_data()
-{
-    QPahoTest::addVersionRows();
-}
-
 void TstPubSub::unsubscribeStopsDelivery()
 {
     const QString prefix = QPahoTest::uniqueId(QStringLiteral("unsub"));
@@ -560,8 +509,7 @@ void TstPubSub::unsubscribeStopsDelivery()
     Client subscriber;
     Client publisher;
     Inbox inbox(subscriber);
-    QPAHO_CONNECT_ALL({ { &subscriber, options(QStringLiteral("sub")) },
-        { &publisher, options(QStringLiteral("pub")) } });
+    QPAHO_CONNECT_ALL(subscriberAndPublisher(subscriber, publisher));
     QPAHO_VERIFY_OK(await(subscriber.subscribe(topic, 1), Timeout));
     QPAHO_VERIFY_OK(await(subscriber.subscribe(sentinel, 1), Timeout));
 
@@ -577,11 +525,6 @@ void TstPubSub::unsubscribeStopsDelivery()
     QCOMPARE(inbox.messages.size(), 2);
 }
 
-void TstPubSub::subscribeSeveralFilters_data()
-{
-    QPahoTest::addVersionRows();
-}
-
 void TstPubSub::subscribeSeveralFilters()
 {
     const QString prefix = QPahoTest::uniqueId(QStringLiteral("many"));
@@ -591,8 +534,7 @@ void TstPubSub::subscribeSeveralFilters()
     Client subscriber;
     Client publisher;
     Inbox inbox(subscriber);
-    QPAHO_CONNECT_ALL({ { &subscriber, options(QStringLiteral("sub")) },
-        { &publisher, options(QStringLiteral("pub")) } });
+    QPAHO_CONNECT_ALL(subscriberAndPublisher(subscriber, publisher));
 
     const QList<QPair<QString, SubscribeOptions>> subscriptions {
         { filters.at(0), SubscribeOptions(0) },

@@ -34,14 +34,6 @@ ConnectOptions reconnectOptions(const QString &uri, const QString &clientId = {}
     return o;
 }
 
-QList<Client::State> statesOf(const QSignalSpy &spy)
-{
-    QList<Client::State> states;
-    for (const QList<QVariant> &args : spy)
-        states.append(args.at(0).value<Client::State>());
-    return states;
-}
-
 QByteArray payload(int i)
 {
     return QByteArray::number(i);
@@ -72,7 +64,7 @@ private Q_SLOTS:
 
     void reconnectAfterBrokerRestart_data();
     void reconnectAfterBrokerRestart();
-    void subscriptionsRestoredAfterCleanReconnect_data();
+    void subscriptionsRestoredAfterCleanReconnect_data() { QPahoTest::addVersionRows("v3", "v5"); }
     void subscriptionsRestoredAfterCleanReconnect();
     void disconnectWhileReconnectingStopsRetrying();
     void offlineBufferingSendsInOrder();
@@ -151,15 +143,10 @@ void TstReconnect::reconnectAfterBrokerRestart()
 
     const QList<Client::State> expected { Client::State::Connecting, Client::State::Connected,
         Client::State::Reconnecting, Client::State::Connected };
-    QCOMPARE(statesOf(states), expected);
+    QCOMPARE(firstArguments<Client::State>(states), expected);
 
     // The reconnected session works.
     QPAHO_VERIFY_OK(await(client.publish(QStringLiteral("rc/after"), "x", 1)));
-}
-
-void TstReconnect::subscriptionsRestoredAfterCleanReconnect_data()
-{
-    QPahoTest::addVersionRows("v3", "v5");
 }
 
 // Clean session: the broker forgets the subscriptions; the Client re-subscribes by itself, so

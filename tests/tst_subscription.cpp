@@ -29,14 +29,6 @@ ConnectOptions optionsFor(const QString &uri, ProtocolVersion version = Protocol
     return o;
 }
 
-QList<Subscription::State> statesOf(const QSignalSpy &spy)
-{
-    QList<Subscription::State> states;
-    for (const QList<QVariant> &args : spy)
-        states.append(args.at(0).value<Subscription::State>());
-    return states;
-}
-
 // How many SUBSCRIBE packets mosquitto received from clientId since the log offset mark.
 int subscribesFrom(const Mosquitto &broker, const QString &clientId, qint64 mark)
 {
@@ -47,8 +39,8 @@ int subscribesFrom(const Mosquitto &broker, const QString &clientId, qint64 mark
 QByteArrayList payloadsOf(const QSignalSpy &spy)
 {
     QByteArrayList out;
-    for (const QList<QVariant> &args : spy)
-        out.append(args.at(0).value<Message>().payload());
+    for (const Message &m : firstArguments<Message>(spy))
+        out.append(m.payload());
     return out;
 }
 
@@ -62,14 +54,17 @@ private Q_SLOTS:
     void initTestCase();
 
     void sameObjectForSameFilter();
-    void subscribesAndReceives_data();
+    void subscribesAndReceives_data() { QPahoTest::addVersionRows("3.1.1", "5"); }
     void subscribesAndReceives();
     void queuedWhileConnecting();
     void createdWhileDisconnectedSubscribesOnConnect();
     void badFilterIsErrorAndSendsNothing();
     void refusedSubscribeIsError_data();
     void refusedSubscribeIsError();
-    void restoredOnceAfterReconnectWithoutSession_data();
+    void restoredOnceAfterReconnectWithoutSession_data()
+    {
+        QPahoTest::addVersionRows("3.1.1", "5");
+    }
     void restoredOnceAfterReconnectWithoutSession();
     void keptWithSessionPresent();
     void disconnectMakesItPendingAndConnectSubscribesAgain();
@@ -112,11 +107,6 @@ void TstSubscription::sameObjectForSameFilter()
     QVERIFY(watch.isNull());
 }
 
-void TstSubscription::subscribesAndReceives_data()
-{
-    QPahoTest::addVersionRows("3.1.1", "5");
-}
-
 void TstSubscription::subscribesAndReceives()
 {
     QFETCH(ProtocolVersion, version);
@@ -131,7 +121,8 @@ void TstSubscription::subscribesAndReceives()
     QSignalSpy countSpy(sub, &Subscription::messageCountChanged);
     QCOMPARE(sub->state(), Subscription::State::Pending);
     QTRY_COMPARE_WITH_TIMEOUT(sub->state(), Subscription::State::Subscribed, kLong);
-    QCOMPARE(statesOf(states), QList<Subscription::State> { Subscription::State::Subscribed });
+    QCOMPARE(firstArguments<Subscription::State>(states),
+        QList<Subscription::State> { Subscription::State::Subscribed });
     QCOMPARE(sub->qos(), 1);
     QCOMPARE(qosSpy.count(), 1);
     QCOMPARE(sub->errorString(), QString());
@@ -249,11 +240,6 @@ void TstSubscription::refusedSubscribeIsError()
 
 // A reconnect without a session: the Client re-sends what it holds; the Subscription follows
 // that SUBSCRIBE (Pending, then Subscribed) instead of sending a second one.
-void TstSubscription::restoredOnceAfterReconnectWithoutSession_data()
-{
-    QPahoTest::addVersionRows("3.1.1", "5");
-}
-
 void TstSubscription::restoredOnceAfterReconnectWithoutSession()
 {
     QFETCH(ProtocolVersion, version);
@@ -280,7 +266,7 @@ void TstSubscription::restoredOnceAfterReconnectWithoutSession()
     QTRY_COMPARE_WITH_TIMEOUT(connectedSpy.count(), 2, kLong);
     QVERIFY(!connectedSpy.at(1).at(0).value<ConnectResult>().sessionPresent());
     QTRY_COMPARE_WITH_TIMEOUT(states.count(), 2, kLong);
-    QCOMPARE(statesOf(states),
+    QCOMPARE(firstArguments<Subscription::State>(states),
         (QList<Subscription::State> {
             Subscription::State::Pending, Subscription::State::Subscribed }));
     QCOMPARE(sub->qos(), 1);
@@ -363,7 +349,8 @@ void TstSubscription::unsubscribeEndsAndDeletesLater()
     const qint64 mark = m_broker->logMark();
     const QFuture<Result> done = sub->unsubscribe();
     QCOMPARE(sub->state(), Subscription::State::Unsubscribed);
-    QCOMPARE(statesOf(states), QList<Subscription::State> { Subscription::State::Unsubscribed });
+    QCOMPARE(firstArguments<Subscription::State>(states),
+        QList<Subscription::State> { Subscription::State::Unsubscribed });
     Subscription *fresh = client.subscription(topic);
     QVERIFY(fresh != sub);
     QPAHO_VERIFY_OK(await(done));

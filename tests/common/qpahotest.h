@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
 // Shared helpers for the QPaho suites: waiting on futures without blocking the event loop,
-// describing results, the usual MQTT 3.1.1/5 data rows, running code in another object's thread.
+// describing results, the usual MQTT 3.1.1/5 data rows.
 #pragma once
 
 #include "common/brokerfixture.h"
@@ -9,12 +9,11 @@
 
 #include <QtCore/QFuture>
 #include <QtCore/QMetaEnum>
-#include <QtCore/QMetaObject>
 #include <QtCore/QString>
+#include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
 
 #include <initializer_list>
-#include <utility>
 
 namespace QPahoTest {
 
@@ -79,6 +78,17 @@ inline void addVersionRows(const char *v3Row = "v3.1.1", const char *v5Row = "v5
     QTest::newRow(v5Row) << QPaho::ProtocolVersion::Mqtt5;
 }
 
+// The first argument of every emission a spy recorded, as T: the states of a stateChanged()
+// spy, in order.
+template<typename T>
+QList<T> firstArguments(const QSignalSpy &spy)
+{
+    QList<T> out;
+    for (const QList<QVariant> &arguments : spy)
+        out << arguments.at(0).value<T>();
+    return out;
+}
+
 // Columns "version" and "qos": rows "v3.1.1 qos<N>" for each of qosLevels, then "v5 qos<N>".
 inline void addVersionQosRows(std::initializer_list<int> qosLevels)
 {
@@ -89,14 +99,6 @@ inline void addVersionQosRows(std::initializer_list<int> qosLevels)
         for (const int qos : qosLevels)
             QTest::addRow("%s qos%d", name, qos) << version << qos;
     }
-}
-
-// Runs f in the thread of object and returns when it has run (object's thread must not be the
-// caller's, and must run an event loop).
-template<typename F>
-void runIn(QObject *object, F &&f)
-{
-    QMetaObject::invokeMethod(object, std::forward<F>(f), Qt::BlockingQueuedConnection);
 }
 
 } // namespace QPahoTest
