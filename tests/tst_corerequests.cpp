@@ -16,6 +16,7 @@
 #include <QtTest/QTest>
 
 using namespace QPaho;
+using QPahoTest::FakeClient;
 using QPahoTest::FakePahoSession;
 using QPahoTest::FakePahoSessions;
 using Kind = QPaho::Internal::RequestKind;
@@ -26,32 +27,20 @@ class tst_CoreRequests : public QObject
     Q_OBJECT
 
 private:
-    // A Client connected to the fake paho; the factory must outlive the client.
     static ConnectOptions options()
     {
         ConnectOptions o(QStringLiteral("tcp://broker.invalid:1883"));
         o.setClientId(QStringLiteral("unit"));
         return o;
     }
-    static void connect(Client &client, FakePahoSession *paho, ConnectOptions o = options())
-    {
-        auto future = client.connectToHost(o);
-        QCOMPARE(paho->count(Kind::Connect), 1);
-        paho->acceptConnect();
-        QVERIFY(QPahoTest::waitForFuture(future));
-        QVERIFY(future.result().isOk());
-        QCOMPARE(client.state(), Client::State::Connected);
-    }
 
 private Q_SLOTS:
     void publishFinishesWithTheAcknowledgement()
     {
-        FakePahoSessions fakes;
-        Client client;
-        FakePahoSession *paho = fakes.session();
-        connect(client, paho);
-        if (QTest::currentTestFailed())
-            return;
+        FakeClient f;
+        Client &client = f.client;
+        FakePahoSession *paho = f.paho;
+        QVERIFY(f.connect(options()));
 
         auto future = client.publish(QStringLiteral("a/b"), "payload", 1);
         QCOMPARE(paho->count(Kind::Publish), 1);
@@ -70,12 +59,10 @@ private Q_SLOTS:
 
     void aSecondOrLateReportChangesNothing()
     {
-        FakePahoSessions fakes;
-        Client client;
-        FakePahoSession *paho = fakes.session();
-        connect(client, paho);
-        if (QTest::currentTestFailed())
-            return;
+        FakeClient f;
+        Client &client = f.client;
+        FakePahoSession *paho = f.paho;
+        QVERIFY(f.connect(options()));
 
         auto future = client.publish(QStringLiteral("a/b"), "x", 1);
         const auto call = paho->lastCall(Kind::Publish);
@@ -96,12 +83,10 @@ private Q_SLOTS:
 
     void pahoRefusalFinishesWithItsText()
     {
-        FakePahoSessions fakes;
-        Client client;
-        FakePahoSession *paho = fakes.session();
-        connect(client, paho);
-        if (QTest::currentTestFailed())
-            return;
+        FakeClient f;
+        Client &client = f.client;
+        FakePahoSession *paho = f.paho;
+        QVERIFY(f.connect(options()));
 
         paho->scriptedCodes.push_back(-12); // MQTTASYNC_MAX_BUFFERED_MESSAGES
         auto future = client.publish(QStringLiteral("a/b"), "x", 1);
@@ -115,15 +100,13 @@ private Q_SLOTS:
 
     void disconnectedPahoPutsTheRequestBackInTheQueue()
     {
-        FakePahoSessions fakes;
-        Client client;
-        FakePahoSession *paho = fakes.session();
+        FakeClient f;
+        Client &client = f.client;
+        FakePahoSession *paho = f.paho;
         ConnectOptions o = options();
         o.setAutomaticReconnect(true);
         o.setRetryInterval(1, 1);
-        connect(client, paho, o);
-        if (QTest::currentTestFailed())
-            return;
+        QVERIFY(f.connect(o));
 
         // paho lost the connection before the core heard of it: MQTTASYNC_DISCONNECTED.
         paho->scriptedCodes.push_back(PahoCode::Disconnected);
@@ -144,12 +127,10 @@ private Q_SLOTS:
 
     void connectionLossFailsWhatPahoHeld()
     {
-        FakePahoSessions fakes;
-        Client client;
-        FakePahoSession *paho = fakes.session();
-        connect(client, paho);
-        if (QTest::currentTestFailed())
-            return;
+        FakeClient f;
+        Client &client = f.client;
+        FakePahoSession *paho = f.paho;
+        QVERIFY(f.connect(options()));
 
         auto publish = client.publish(QStringLiteral("a/b"), "x", 1);
         auto subscribe = client.subscribe(QStringLiteral("c/#"), 1);
@@ -166,9 +147,9 @@ private Q_SLOTS:
         FakePahoSessions fakes;
         auto client = std::make_unique<Client>();
         FakePahoSession *paho = fakes.session();
-        connect(*client, paho);
-        if (QTest::currentTestFailed())
-            return;
+        auto connected = client->connectToHost(options());
+        paho->acceptConnect();
+        QVERIFY(QPahoTest::waitForFuture(connected));
 
         auto inPaho = client->publish(QStringLiteral("a/b"), "x", 1);
         auto unsubscribe = client->unsubscribe(QStringLiteral("c"));
@@ -182,14 +163,12 @@ private Q_SLOTS:
 
     void requestTimeoutFinishesAndIgnoresTheLateAnswer()
     {
-        FakePahoSessions fakes;
-        Client client;
-        FakePahoSession *paho = fakes.session();
+        FakeClient f;
+        Client &client = f.client;
+        FakePahoSession *paho = f.paho;
         ConnectOptions o = options();
         o.setRequestTimeout(50);
-        connect(client, paho, o);
-        if (QTest::currentTestFailed())
-            return;
+        QVERIFY(f.connect(o));
 
         auto future = client.publish(QStringLiteral("a/b"), "x", 1);
         const auto call = paho->lastCall(Kind::Publish);
@@ -204,14 +183,12 @@ private Q_SLOTS:
 
     void requestBudgetKeepsTheRestInTheQueue()
     {
-        FakePahoSessions fakes;
-        Client client;
-        FakePahoSession *paho = fakes.session();
+        FakeClient f;
+        Client &client = f.client;
+        FakePahoSession *paho = f.paho;
         ConnectOptions o = options();
         o.setMaxOutstandingRequests(2);
-        connect(client, paho, o);
-        if (QTest::currentTestFailed())
-            return;
+        QVERIFY(f.connect(o));
 
         QList<QFuture<PublishResult>> futures;
         for (int i = 0; i < 5; ++i)
@@ -230,21 +207,19 @@ private Q_SLOTS:
             QVERIFY(client.inFlight() <= 2);
         }
         QCOMPARE(paho->count(Kind::Publish), 5);
-        for (auto &f : futures)
-            QVERIFY(QPahoTest::waitForFuture(f));
+        for (auto &future : futures)
+            QVERIFY(QPahoTest::waitForFuture(future));
         QCOMPARE(client.queued(), 0);
     }
 
     void qos12WindowFollowsMaxInflight()
     {
-        FakePahoSessions fakes;
-        Client client;
-        FakePahoSession *paho = fakes.session();
+        FakeClient f;
+        Client &client = f.client;
+        FakePahoSession *paho = f.paho;
         ConnectOptions o = options();
         o.setMaxInflight(3);
-        connect(client, paho, o);
-        if (QTest::currentTestFailed())
-            return;
+        QVERIFY(f.connect(o));
 
         for (int i = 0; i < 5; ++i)
             client.publish(QStringLiteral("t"), QByteArray::number(i), 1);
@@ -258,14 +233,12 @@ private Q_SLOTS:
 
     void byteBudgetLetsOneLargePublishThrough()
     {
-        FakePahoSessions fakes;
-        Client client;
-        FakePahoSession *paho = fakes.session();
+        FakeClient f;
+        Client &client = f.client;
+        FakePahoSession *paho = f.paho;
         ConnectOptions o = options();
         o.setMaxOutstandingBytes(1000);
-        connect(client, paho, o);
-        if (QTest::currentTestFailed())
-            return;
+        QVERIFY(f.connect(o));
 
         const QByteArray large(5000, 'x');
         client.publish(QStringLiteral("t"), large, 0); // above the budget, but alone: goes out
@@ -327,12 +300,10 @@ private Q_SLOTS:
 
     void stalledPahoIsKickedOnlyWhileItHoldsRequests()
     {
-        FakePahoSessions fakes;
-        Client client;
-        FakePahoSession *paho = fakes.session();
-        connect(client, paho);
-        if (QTest::currentTestFailed())
-            return;
+        FakeClient f;
+        Client &client = f.client;
+        FakePahoSession *paho = f.paho;
+        QVERIFY(f.connect(options()));
         // An idle connected client runs no timer of its own (issue 12: idle is idle).
         const auto anyTimerActive = [&client] {
             const auto timers = client.findChildren<QTimer *>();

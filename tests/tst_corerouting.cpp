@@ -17,6 +17,7 @@
 #include <memory>
 
 using namespace QPaho;
+using QPahoTest::FakeClient;
 using QPahoTest::FakePahoSession;
 using QPahoTest::FakePahoSessions;
 using Kind = QPaho::Internal::RequestKind;
@@ -26,27 +27,21 @@ class tst_CoreRouting : public QObject
     Q_OBJECT
 
 private:
-    static void connect(
-        Client &client, FakePahoSession *paho, ProtocolVersion version = ProtocolVersion::Mqtt311)
+    static ConnectOptions options(ProtocolVersion version)
     {
         ConnectOptions o(QStringLiteral("tcp://broker.invalid:1883"));
         o.setClientId(QStringLiteral("unit"));
         o.setProtocolVersion(version);
-        auto future = client.connectToHost(o);
-        paho->acceptConnect();
-        QVERIFY(QPahoTest::waitForFuture(future));
-        QVERIFY(future.result().isOk());
+        return o;
     }
 
 private Q_SLOTS:
     void handlersGetWhatTheirFilterMatchesInOrder()
     {
-        FakePahoSessions fakes;
-        Client client;
-        FakePahoSession *paho = fakes.session();
-        connect(client, paho);
-        if (QTest::currentTestFailed())
-            return;
+        FakeClient f;
+        Client &client = f.client;
+        FakePahoSession *paho = f.paho;
+        QVERIFY(f.connect(options(ProtocolVersion::Mqtt311)));
 
         QStringList calls;
         client.addMessageHandler(QStringLiteral("home/+/temp"), this,
@@ -70,12 +65,10 @@ private Q_SLOTS:
 
     void removalDuringDispatchTakesEffectAtOnce()
     {
-        FakePahoSessions fakes;
-        Client client;
-        FakePahoSession *paho = fakes.session();
-        connect(client, paho);
-        if (QTest::currentTestFailed())
-            return;
+        FakeClient f;
+        Client &client = f.client;
+        FakePahoSession *paho = f.paho;
+        QVERIFY(f.connect(options(ProtocolVersion::Mqtt311)));
 
         int first = 0;
         int second = 0;
@@ -103,12 +96,10 @@ private Q_SLOTS:
 
     void aDestroyedContextEndsItsHandler()
     {
-        FakePahoSessions fakes;
-        Client client;
-        FakePahoSession *paho = fakes.session();
-        connect(client, paho);
-        if (QTest::currentTestFailed())
-            return;
+        FakeClient f;
+        Client &client = f.client;
+        FakePahoSession *paho = f.paho;
+        QVERIFY(f.connect(options(ProtocolVersion::Mqtt311)));
 
         auto context = std::make_unique<QObject>();
         int calls = 0;
@@ -136,12 +127,10 @@ private Q_SLOTS:
 
     void anOtherThreadContextRunsInItsThread()
     {
-        FakePahoSessions fakes;
-        Client client;
-        FakePahoSession *paho = fakes.session();
-        connect(client, paho);
-        if (QTest::currentTestFailed())
-            return;
+        FakeClient f;
+        Client &client = f.client;
+        FakePahoSession *paho = f.paho;
+        QVERIFY(f.connect(options(ProtocolVersion::Mqtt311)));
 
         QThread worker;
         worker.start();
@@ -158,12 +147,10 @@ private Q_SLOTS:
 
     void subscriptionIdentifiersRouteEachCopyOnce()
     {
-        FakePahoSessions fakes;
-        Client client;
-        FakePahoSession *paho = fakes.session();
-        connect(client, paho, ProtocolVersion::Mqtt5);
-        if (QTest::currentTestFailed())
-            return;
+        FakeClient f;
+        Client &client = f.client;
+        FakePahoSession *paho = f.paho;
+        QVERIFY(f.connect(options(ProtocolVersion::Mqtt5)));
 
         // Overlapping subscriptions: the broker sends one copy per subscription, each with the
         // identifier of the SUBSCRIBE it matched.

@@ -11,8 +11,12 @@
 #include "paho/pahoerrors_p.h"
 #include "paho/pahosession_p.h"
 
+#include <QPaho/Client>
+
 #include <QtCore/QCoreApplication>
+#include <QtCore/QElapsedTimer>
 #include <QtCore/QEvent>
+#include <QtCore/QEventLoop>
 #include <QtCore/QPointer>
 
 #include <deque>
@@ -281,6 +285,32 @@ public:
 
 private:
     FakePahoSession *m_newest = nullptr;
+};
+
+/*!
+    A Client whose paho is a FakePahoSession, for one test function: `FakeClient f;` then
+    `QVERIFY(f.connect(options))` when the test needs a connected client.
+*/
+struct FakeClient
+{
+    FakePahoSessions fakes; // first: the Client below takes its session from it
+    QPaho::Client client;
+    FakePahoSession *const paho = fakes.session();
+
+    /*! connectToHost(\a options) answered by a CONNACK; false if the future did not succeed. */
+    bool connect(const QPaho::ConnectOptions &options)
+    {
+        auto future = client.connectToHost(options);
+        if (paho->count(RequestKind::Connect) == 0)
+            return false;
+        paho->acceptConnect();
+        QElapsedTimer waited;
+        waited.start();
+        while (!future.isFinished() && waited.elapsed() < 5000)
+            QCoreApplication::processEvents(QEventLoop::AllEvents, 50);
+        return future.isFinished() && future.result().isOk()
+            && client.state() == QPaho::Client::State::Connected;
+    }
 };
 
 } // namespace QPahoTest
