@@ -43,11 +43,10 @@ QByteArray payload(int i)
 // (-l: one line per message, in order).
 bool peerPublish(quint16 port, const QString &topic, const QByteArrayList &payloads, int qos)
 {
-    const ProcessResult r = runProcess(QStringLiteral("mosquitto_pub"),
-        { QStringLiteral("-h"), QStringLiteral("127.0.0.1"), QStringLiteral("-p"),
-            QString::number(port), QStringLiteral("-t"), topic, QStringLiteral("-q"),
-            QString::number(qos), QStringLiteral("-l") },
-        kLong, payloads.join('\n') + '\n');
+    const ProcessResult r = mosquittoPub(port,
+        { QStringLiteral("-t"), topic, QStringLiteral("-q"), QString::number(qos),
+            QStringLiteral("-l") },
+        payloads.join('\n') + '\n', kLong);
     if (r.exitCode != 0)
         qWarning() << "mosquitto_pub failed:" << r.stdErr;
     return r.exitCode == 0;
