@@ -29,12 +29,7 @@
 #include <memory>
 
 using namespace Qt::StringLiterals;
-using QPaho::Client;
-using QPaho::ConnectOptions;
-using QPaho::ConnectResult;
-using QPaho::Message;
-using QPaho::ProtocolVersion;
-using QPaho::PublishResult;
+using namespace QPaho;
 using QPahoTest::await;
 using QPahoTest::describe;
 using QPahoTest::Inbox;

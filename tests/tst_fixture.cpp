@@ -204,6 +204,13 @@ QString wsPublish(
     return {};
 }
 
+// Connects socket to 127.0.0.1:port, waiting up to 2 s.
+bool connectTo(QTcpSocket &socket, quint16 port)
+{
+    socket.connectToHost(QHostAddress::LocalHost, port);
+    return socket.waitForConnected(2000);
+}
+
 bool waitReadyRead(QIODevice &device, int timeoutMs)
 {
     if (device.bytesAvailable() > 0)
@@ -582,8 +589,7 @@ void TstFixture::pauseResume()
 
     // The kernel still completes the TCP handshake (backlog), but nobody answers.
     QTcpSocket socket;
-    socket.connectToHost(QHostAddress::LocalHost, broker.port());
-    QVERIFY(socket.waitForConnected(2000));
+    QVERIFY(connectTo(socket, broker.port()));
     socket.write(mqttConnect(uniqueId(u"paused"_s).toLatin1()));
     QVERIFY(!waitReadyRead(socket, 300));
 
@@ -611,8 +617,7 @@ void TstFixture::proxyEcho()
     QCOMPARE(proxy.connectionCount(), 0);
 
     QTcpSocket socket;
-    socket.connectToHost(QHostAddress::LocalHost, proxy.port());
-    QVERIFY(socket.waitForConnected(2000));
+    QVERIFY(connectTo(socket, proxy.port()));
     socket.write("ping");
     QTRY_COMPARE(socket.bytesAvailable(), qint64(4));
     QCOMPARE(socket.readAll(), QByteArray("ping"));
@@ -721,8 +726,7 @@ void TstFixture::proxyBlackhole()
     EchoServer echo;
     FaultProxy proxy(echo.serverPort());
     QTcpSocket socket;
-    socket.connectToHost(QHostAddress::LocalHost, proxy.port());
-    QVERIFY(socket.waitForConnected(2000));
+    QVERIFY(connectTo(socket, proxy.port()));
     QByteArray back;
     socket.write("1");
     QTRY_COMPARE(back += socket.readAll(), QByteArray("1"));
@@ -801,8 +805,7 @@ void TstFixture::proxyDelay()
     EchoServer echo;
     FaultProxy proxy(echo.serverPort());
     QTcpSocket socket;
-    socket.connectToHost(QHostAddress::LocalHost, proxy.port());
-    QVERIFY(socket.waitForConnected(2000));
+    QVERIFY(connectTo(socket, proxy.port()));
     socket.setSocketOption(QAbstractSocket::LowDelayOption, 1); // no Nagle wait for "c"
 
     proxy.setDelay(150);
@@ -842,8 +845,7 @@ void TstFixture::proxyRate()
     EchoServer echo;
     FaultProxy proxy(echo.serverPort());
     QTcpSocket socket;
-    socket.connectToHost(QHostAddress::LocalHost, proxy.port());
-    QVERIFY(socket.waitForConnected(2000));
+    QVERIFY(connectTo(socket, proxy.port()));
 
     proxy.setRate(40 * 1024); // 40 KiB/s in each direction
     QCOMPARE(proxy.rate(), 40 * 1024);
@@ -875,8 +877,7 @@ void TstFixture::proxyRateBackpressure()
     FaultProxy proxy(sink.serverPort());
     proxy.setRate(1024);
     QTcpSocket socket;
-    socket.connectToHost(QHostAddress::LocalHost, proxy.port());
-    QVERIFY(socket.waitForConnected(2000));
+    QVERIFY(connectTo(socket, proxy.port()));
     socket.write(QByteArray(32 * 1024 * 1024, 'x'));
     // Kernel buffers plus the proxy's ~256 KiB fill up; then the sender stays blocked.
     QTRY_VERIFY_WITH_TIMEOUT(socket.bytesToWrite() > 0, 5000);
