@@ -260,9 +260,8 @@ void TstCluster::failover()
 
 void TstCluster::aedesFailover_data()
 {
-    QTest::addColumn<int>("signal");
-    QTest::newRow("v3.1.1 SIGTERM") << int(SIGTERM);
-    QTest::newRow("v3.1.1 SIGKILL") << int(SIGKILL);
+    QPahoTest::addRows<int>(
+        "signal", { { "v3.1.1 SIGTERM", int(SIGTERM) }, { "v3.1.1 SIGKILL", int(SIGKILL) } });
 }
 
 void TstCluster::aedesFailover()

@@ -261,9 +261,7 @@ void TstFaults::refusedWhileReconnecting()
 // a malformed packet on every reconnect.
 void TstFaults::brokenPublishWriteKeepsSessionSound_data()
 {
-    QTest::addColumn<int>("qos");
-    QTest::newRow("QoS 1") << 1;
-    QTest::newRow("QoS 2") << 2;
+    QPahoTest::addRows<int>("qos", { { "QoS 1", 1 }, { "QoS 2", 2 } });
 }
 
 void TstFaults::brokenPublishWriteKeepsSessionSound()
@@ -324,9 +322,7 @@ void TstFaults::brokenPublishWriteKeepsSessionSound()
 // ConnectionLost and says so, the next session starts clean, and the client works again.
 void TstFaults::resendLoopEndsByDiscardingPahoSession_data()
 {
-    QTest::addColumn<int>("qos");
-    QTest::newRow("QoS 1") << 1;
-    QTest::newRow("QoS 2") << 2;
+    QPahoTest::addRows<int>("qos", { { "QoS 1", 1 }, { "QoS 2", 2 } });
 }
 
 void TstFaults::resendLoopEndsByDiscardingPahoSession()

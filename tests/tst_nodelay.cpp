@@ -616,11 +616,9 @@ struct ClientDeleter
 
 void tst_NoDelay::endToEndWithPaho_data()
 {
-    QTest::addColumn<QString>("scheme");
-    QTest::newRow("tcp") << QStringLiteral("tcp");
-    QTest::newRow("ws") << QStringLiteral("ws");
-    QTest::newRow("ssl") << QStringLiteral("ssl");
-    QTest::newRow("wss") << QStringLiteral("wss");
+    QPahoTest::addRows<QString>("scheme",
+        { { "tcp", QStringLiteral("tcp") }, { "ws", QStringLiteral("ws") },
+            { "ssl", QStringLiteral("ssl") }, { "wss", QStringLiteral("wss") } });
 }
 
 void tst_NoDelay::endToEndWithPaho()

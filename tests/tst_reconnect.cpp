@@ -312,9 +312,9 @@ void TstReconnect::offlineBufferingOffFailsAtOnce()
 
 void TstReconnect::offlineQueueBound_data()
 {
-    QTest::addColumn<OverflowPolicy>("policy");
-    QTest::newRow("RejectNewest") << OverflowPolicy::RejectNewest;
-    QTest::newRow("DropOldest") << OverflowPolicy::DropOldest;
+    QPahoTest::addRows<OverflowPolicy>("policy",
+        { { "RejectNewest", OverflowPolicy::RejectNewest },
+            { "DropOldest", OverflowPolicy::DropOldest } });
 }
 
 // setMaxQueuedRequests(10) while Reconnecting: the 11th publish fails with BufferFull
@@ -490,9 +490,9 @@ void TstReconnect::statistics()
 
 void TstReconnect::inboundQueueBound_data()
 {
-    QTest::addColumn<OverflowPolicy>("policy");
-    QTest::newRow("DropOldest") << OverflowPolicy::DropOldest;
-    QTest::newRow("RejectNewest") << OverflowPolicy::RejectNewest;
+    QPahoTest::addRows<OverflowPolicy>("policy",
+        { { "DropOldest", OverflowPolicy::DropOldest },
+            { "RejectNewest", OverflowPolicy::RejectNewest } });
 }
 
 // setMaxPendingMessages(5): 40 messages arrive while the client's thread is busy. Five are
