@@ -3,6 +3,7 @@
 // connections reset mid-stream, a black hole detected by keep-alive, latency, and refused
 // reconnect attempts.
 #include "common/faultproxy.h"
+#include "common/inbox.h"
 #include "common/qpahotest.h"
 
 #include <QPaho/QPaho>
@@ -196,9 +197,7 @@ void TstFaults::delayedLinkStillWorks()
     proxy.setDelay(200);
     const QString topic = QStringLiteral("flt/%1/delay").arg(uniqueId());
     Client client;
-    QList<QByteArray> received;
-    connect(&client, &Client::messageReceived, this,
-        [&received](const Message &m) { received.append(m.payload()); });
+    QPahoTest::Inbox inbox(client);
 
     QElapsedTimer timer;
     timer.start();
@@ -218,7 +217,7 @@ void TstFaults::delayedLinkStillWorks()
     QByteArrayList expected { "one" };
     for (int i = 0; i < 20; ++i)
         expected.append(QByteArray::number(i));
-    QTRY_COMPARE_WITH_TIMEOUT(QByteArrayList(received), expected, kLong);
+    QTRY_COMPARE_WITH_TIMEOUT(inbox.payloads(), expected, kLong);
     QCOMPARE(client.state(), Client::State::Connected);
     QCOMPARE(client.reconnects(), 0);
 }
