@@ -4,6 +4,7 @@
 // while there is work), misuse from a foreign thread is loud and harmless, failures that are
 // no request's own result reach errorOccurred(), and an idle client schedules nothing.
 // Behaviour only; the call times are in the benchmark (bench/, scenario "calls").
+#include "common/inbox.h"
 #include "common/qpahotest.h"
 #include "common/reaperhold.h"
 #include "common/threadnames.h"
@@ -238,9 +239,7 @@ void TstCitizen::foreignThreadRequestsFailAtOnce()
     Client subscriber;
     QPAHO_VERIFY_OK(await(subscriber.connectToHost(m_broker.tcpUri())));
     QPAHO_VERIFY_OK(await(subscriber.subscribe(topic, 1)));
-    QList<QByteArray> received;
-    connect(&subscriber, &Client::messageReceived, this,
-        [&received](const QPaho::Message &m) { received.append(m.payload()); });
+    QPahoTest::Inbox inbox(subscriber);
 
     Client client;
     QPAHO_VERIFY_OK(await(client.connectToHost(m_broker.tcpUri())));
@@ -282,8 +281,8 @@ void TstCitizen::foreignThreadRequestsFailAtOnce()
     QCOMPARE(client.state(), Client::State::Connected); // untouched
 
     QPAHO_VERIFY_OK(await(client.publish(topic, "marker", 1)));
-    QTRY_COMPARE_WITH_TIMEOUT(received.size(), 1, kTimeoutMs);
-    QCOMPARE(received.constFirst(), QByteArray("marker"));
+    QTRY_COMPARE_WITH_TIMEOUT(inbox.messages.size(), 1, kTimeoutMs);
+    QCOMPARE(inbox.payloads().constFirst(), QByteArray("marker"));
 }
 
 void TstCitizen::errorOccurredForFailedAttempts()

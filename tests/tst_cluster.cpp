@@ -29,12 +29,7 @@
 #include <memory>
 
 using namespace Qt::StringLiterals;
-using QPaho::Client;
-using QPaho::ConnectOptions;
-using QPaho::ConnectResult;
-using QPaho::Message;
-using QPaho::ProtocolVersion;
-using QPaho::PublishResult;
+using namespace QPaho;
 using QPahoTest::await;
 using QPahoTest::describe;
 using QPahoTest::Inbox;
@@ -265,9 +260,8 @@ void TstCluster::failover()
 
 void TstCluster::aedesFailover_data()
 {
-    QTest::addColumn<int>("signal");
-    QTest::newRow("v3.1.1 SIGTERM") << int(SIGTERM);
-    QTest::newRow("v3.1.1 SIGKILL") << int(SIGKILL);
+    QPahoTest::addRows<int>(
+        "signal", { { "v3.1.1 SIGTERM", int(SIGTERM) }, { "v3.1.1 SIGKILL", int(SIGKILL) } });
 }
 
 void TstCluster::aedesFailover()

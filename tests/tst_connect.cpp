@@ -803,10 +803,9 @@ void TstConnect::persistentSession()
     }
 
     // While the client is away, a peer publishes QoS 1: the broker keeps it in the session.
-    const QPahoTest::ProcessResult pub = QPahoTest::runProcess(mosquittoPub,
-        { QStringLiteral("-h"), QStringLiteral("127.0.0.1"), QStringLiteral("-p"),
-            QString::number(m_broker.port()), QStringLiteral("-q"), QStringLiteral("1"),
-            QStringLiteral("-t"), topic, QStringLiteral("-m"), QStringLiteral("while-away") });
+    const QPahoTest::ProcessResult pub = QPahoTest::mosquittoPub(m_broker.port(),
+        { QStringLiteral("-q"), QStringLiteral("1"), QStringLiteral("-t"), topic,
+            QStringLiteral("-m"), QStringLiteral("while-away") });
     QVERIFY2(pub.exitCode == 0, pub.stdErr.constData());
 
     {

@@ -3,6 +3,7 @@
 // connections reset mid-stream, a black hole detected by keep-alive, latency, and refused
 // reconnect attempts.
 #include "common/faultproxy.h"
+#include "common/inbox.h"
 #include "common/qpahotest.h"
 #include "common/sockets.h"
 
@@ -183,9 +184,7 @@ void TstFaults::delayedLinkStillWorks()
     proxy.setDelay(200);
     const QString topic = QStringLiteral("flt/%1/delay").arg(uniqueId());
     Client client;
-    QList<QByteArray> received;
-    connect(&client, &Client::messageReceived, this,
-        [&received](const Message &m) { received.append(m.payload()); });
+    QPahoTest::Inbox inbox(client);
 
     QElapsedTimer timer;
     timer.start();
@@ -205,7 +204,7 @@ void TstFaults::delayedLinkStillWorks()
     QByteArrayList expected { "one" };
     for (int i = 0; i < 20; ++i)
         expected.append(QByteArray::number(i));
-    QTRY_COMPARE_WITH_TIMEOUT(QByteArrayList(received), expected, kLong);
+    QTRY_COMPARE_WITH_TIMEOUT(inbox.payloads(), expected, kLong);
     QCOMPARE(client.state(), Client::State::Connected);
     QCOMPARE(client.reconnects(), 0);
 }
@@ -248,9 +247,7 @@ void TstFaults::refusedWhileReconnecting()
 // a malformed packet on every reconnect.
 void TstFaults::brokenPublishWriteKeepsSessionSound_data()
 {
-    QTest::addColumn<int>("qos");
-    QTest::newRow("QoS 1") << 1;
-    QTest::newRow("QoS 2") << 2;
+    QPahoTest::addRows<int>("qos", { { "QoS 1", 1 }, { "QoS 2", 2 } });
 }
 
 void TstFaults::brokenPublishWriteKeepsSessionSound()
@@ -315,9 +312,7 @@ void TstFaults::brokenPublishWriteKeepsSessionSound()
 // ConnectionLost and says so, the next session starts clean, and the client works again.
 void TstFaults::resendLoopEndsByDiscardingPahoSession_data()
 {
-    QTest::addColumn<int>("qos");
-    QTest::newRow("QoS 1") << 1;
-    QTest::newRow("QoS 2") << 2;
+    QPahoTest::addRows<int>("qos", { { "QoS 1", 1 }, { "QoS 2", 2 } });
 }
 
 void TstFaults::resendLoopEndsByDiscardingPahoSession()

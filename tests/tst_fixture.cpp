@@ -119,15 +119,10 @@ private:
     QByteArray m_data;
 };
 
-QString pubProgram()
+// mosquitto_pub arguments (after the host and port mosquittoPub() adds) for one message.
+QStringList pubArgs(const QString &topic, const QString &message, int qos = 1)
 {
-    return u"mosquitto_pub"_s;
-}
-
-QStringList pubArgs(quint16 port, const QString &topic, const QString &message, int qos = 1)
-{
-    return { u"-h"_s, u"127.0.0.1"_s, u"-p"_s, QString::number(port), u"-t"_s, topic, u"-m"_s,
-        message, u"-q"_s, QString::number(qos) };
+    return { u"-t"_s, topic, u"-m"_s, message, u"-q"_s, QString::number(qos) };
 }
 
 QByteArray mqttString(const QByteArray &s)
@@ -207,6 +202,13 @@ QString wsPublish(
     socket.write(wsFrame(mqttPublish(topic, payload)));
     socket.write(wsFrame(QByteArray("\xe0\x00", 2)));
     return {};
+}
+
+// Connects socket to 127.0.0.1:port, waiting up to 2 s.
+bool connectTo(QTcpSocket &socket, quint16 port)
+{
+    socket.connectToHost(QHostAddress::LocalHost, port);
+    return socket.waitForConnected(2000);
 }
 
 bool waitReadyRead(QIODevice &device, int timeoutMs)
@@ -321,7 +323,7 @@ void TstFixture::portTakenBeforeFirstStart()
     QVERIFY(squatter.listen(QHostAddress::LocalHost, planned));
     QVERIFY2(broker.start(), qPrintable(broker.lastError()));
     QVERIFY(broker.port() != planned);
-    QCOMPARE(runProcess(pubProgram(), pubArgs(broker.port(), uniqueId(), u"x"_s)).exitCode, 0);
+    QCOMPARE(mosquittoPub(broker.port(), pubArgs(uniqueId(), u"x"_s)).exitCode, 0);
 }
 
 void TstFixture::tcpRoundTrip()
@@ -342,8 +344,8 @@ void TstFixture::tcpRoundTrip()
     QCOMPARE(sub.grantedQos(), QList<int> { 1 });
     QVERIFY(broker.waitForLog(sub.clientId().toUtf8() + " 1 " + topic.toUtf8()));
 
-    QCOMPARE(runProcess(pubProgram(), pubArgs(broker.port(), topic, u"hello world"_s)).exitCode, 0);
-    QCOMPARE(runProcess(pubProgram(), pubArgs(broker.port(), topic, u"second"_s)).exitCode, 0);
+    QCOMPARE(mosquittoPub(broker.port(), pubArgs(topic, u"hello world"_s)).exitCode, 0);
+    QCOMPARE(mosquittoPub(broker.port(), pubArgs(topic, u"second"_s)).exitCode, 0);
     QVERIFY(sub.waitForLines(2));
     QCOMPARE(sub.lines(), QStringList({ topic + u" hello world"_s, topic + u" second"_s }));
     QCOMPARE(sub.payloads(), QStringList({ u"hello world"_s, u"second"_s }));
@@ -359,9 +361,9 @@ void TstFixture::tcpRoundTripV5()
     const QString topic = uniqueId(u"t"_s);
     MosquittoSub sub(broker.port(), topic, { .qos = 2, .v5 = true });
     QVERIFY2(sub.start(), qPrintable(sub.error()));
-    QStringList args = pubArgs(broker.port(), topic, u"v5"_s, 2);
+    QStringList args = pubArgs(topic, u"v5"_s, 2);
     args << u"-V"_s << u"mqttv5"_s;
-    QCOMPARE(runProcess(pubProgram(), args).exitCode, 0);
+    QCOMPARE(mosquittoPub(broker.port(), args).exitCode, 0);
     QVERIFY(sub.waitForLines(1));
     QCOMPARE(sub.lines(), QStringList { topic + u" v5"_s });
     QVERIFY(broker.log().contains("(p5, c1, k60)")); // the sub connected with MQTT 5
@@ -392,7 +394,7 @@ void TstFixture::tlsListeners()
     const QStringList clientCert { u"--cert"_s, Mosquitto::certPath(u"client.crt"_s), u"--key"_s,
         Mosquitto::certPath(u"client.key"_s) };
     auto pub = [&](quint16 port, const QStringList &extra, const QString &message) {
-        return runProcess(pubProgram(), pubArgs(port, topic, message) + extra);
+        return mosquittoPub(port, pubArgs(topic, message) + extra);
     };
     // Server-auth TLS, hostname 127.0.0.1 matches the IP SAN.
     ProcessResult r = pub(broker.tlsPort(), ca, u"tls"_s);
@@ -462,28 +464,26 @@ void TstFixture::passwordRefusesAnonymous()
     QVERIFY2(broker.start(), qPrintable(broker.lastError()));
     const QString topic = uniqueId(u"pw"_s);
 
-    ProcessResult r = runProcess(pubProgram(), pubArgs(broker.port(), topic, u"anon"_s));
+    ProcessResult r = mosquittoPub(broker.port(), pubArgs(topic, u"anon"_s));
     QVERIFY(r.exitCode != 0);
     QVERIFY2(r.stdErr.contains("not authorised"), r.stdErr.constData());
     const QStringList alice { u"-u"_s, u"alice"_s, u"-P"_s, u"secret"_s };
     const QStringList bob { u"-u"_s, u"bob"_s, u"-P"_s, u"hunter2"_s };
-    QVERIFY(runProcess(pubProgram(),
-                pubArgs(broker.port(), topic, u"bad"_s)
-                    + QStringList { u"-u"_s, u"alice"_s, u"-P"_s, u"wrong"_s })
+    QVERIFY(mosquittoPub(broker.port(),
+                pubArgs(topic, u"bad"_s) + QStringList { u"-u"_s, u"alice"_s, u"-P"_s, u"wrong"_s })
                 .exitCode
         != 0);
 
     MosquittoSub sub(broker.port(), topic, { .extraArgs = bob });
     QVERIFY2(sub.start(), qPrintable(sub.error()));
-    r = runProcess(pubProgram(), pubArgs(broker.port(), topic, u"alice"_s) + alice);
+    r = mosquittoPub(broker.port(), pubArgs(topic, u"alice"_s) + alice);
     QVERIFY2(r.exitCode == 0, r.stdErr.constData());
     QVERIFY(sub.waitForLines(1));
     QCOMPARE(sub.payloads(), QStringList { u"alice"_s });
 
     // The password file survives a restart.
     QVERIFY2(broker.restart(), qPrintable(broker.lastError()));
-    QCOMPARE(
-        runProcess(pubProgram(), pubArgs(broker.port(), topic, u"again"_s) + alice).exitCode, 0);
+    QCOMPARE(mosquittoPub(broker.port(), pubArgs(topic, u"again"_s) + alice).exitCode, 0);
 }
 
 void TstFixture::restartKeepsPortAndSession()
@@ -509,7 +509,7 @@ void TstFixture::restartKeepsPortAndSession()
     QVERIFY(broker.pid() != firstPid);
     QCOMPARE(broker.log().count(" running"), 2);
 
-    QCOMPARE(runProcess(pubProgram(), pubArgs(port, topic, u"queued"_s)).exitCode, 0);
+    QCOMPARE(mosquittoPub(port, pubArgs(topic, u"queued"_s)).exitCode, 0);
     MosquittoSub sub(port, topic, persistent);
     QVERIFY2(sub.start(), qPrintable(sub.error()));
     QVERIFY(sub.waitForLines(1));
@@ -543,7 +543,7 @@ void TstFixture::kill9KeepsAutosavedSession()
     qInfo("start after kill -9 took %lld ms", t.elapsed());
     QCOMPARE(broker.port(), port);
 
-    QCOMPARE(runProcess(pubProgram(), pubArgs(port, topic, u"after-kill"_s)).exitCode, 0);
+    QCOMPARE(mosquittoPub(port, pubArgs(topic, u"after-kill"_s)).exitCode, 0);
     MosquittoSub sub(port, topic, persistent);
     QVERIFY2(sub.start(), qPrintable(sub.error()));
     QVERIFY2(sub.waitForLines(1), broker.log().constData());
@@ -567,10 +567,8 @@ void TstFixture::queueForOfflineSessionIsUnlimited()
     QByteArray lines;
     for (int i = 0; i < Count; ++i)
         lines += QByteArray::number(i) + '\n';
-    const ProcessResult r = runProcess(pubProgram(),
-        { u"-h"_s, u"127.0.0.1"_s, u"-p"_s, QString::number(broker.port()), u"-t"_s, topic, u"-q"_s,
-            u"1"_s, u"-l"_s },
-        10000, lines);
+    const ProcessResult r
+        = mosquittoPub(broker.port(), { u"-t"_s, topic, u"-q"_s, u"1"_s, u"-l"_s }, lines);
     QVERIFY2(r.exitCode == 0, r.stdErr.constData());
     persistent.count = Count;
     MosquittoSub sub(broker.port(), topic, persistent);
@@ -591,8 +589,7 @@ void TstFixture::pauseResume()
 
     // The kernel still completes the TCP handshake (backlog), but nobody answers.
     QTcpSocket socket;
-    socket.connectToHost(QHostAddress::LocalHost, broker.port());
-    QVERIFY(socket.waitForConnected(2000));
+    QVERIFY(connectTo(socket, broker.port()));
     socket.write(mqttConnect(uniqueId(u"paused"_s).toLatin1()));
     QVERIFY(!waitReadyRead(socket, 300));
 
@@ -620,8 +617,7 @@ void TstFixture::proxyEcho()
     QCOMPARE(proxy.connectionCount(), 0);
 
     QTcpSocket socket;
-    socket.connectToHost(QHostAddress::LocalHost, proxy.port());
-    QVERIFY(socket.waitForConnected(2000));
+    QVERIFY(connectTo(socket, proxy.port()));
     socket.write("ping");
     QTRY_COMPARE(socket.bytesAvailable(), qint64(4));
     QCOMPARE(socket.readAll(), QByteArray("ping"));
@@ -655,7 +651,7 @@ void TstFixture::proxyBrokerRoundTrip()
     MosquittoSub sub(proxy.port(), topic, { .qos = 1 });
     QVERIFY2(sub.start(), qPrintable(sub.error()));
     QCOMPARE(proxy.connectionCount(), 1);
-    QCOMPARE(runProcess(pubProgram(), pubArgs(proxy.port(), topic, u"via-proxy"_s)).exitCode, 0);
+    QCOMPARE(mosquittoPub(proxy.port(), pubArgs(topic, u"via-proxy"_s)).exitCode, 0);
     QVERIFY(sub.waitForLines(1));
     QCOMPARE(sub.payloads(), QStringList { u"via-proxy"_s });
     QTRY_COMPARE(proxy.connectionCount(), 1); // the publisher's link is gone again
@@ -663,9 +659,9 @@ void TstFixture::proxyBrokerRoundTrip()
 
     // Refused connections make mosquitto_pub fail; the subscriber is untouched.
     proxy.setRefuse(true);
-    QVERIFY(runProcess(pubProgram(), pubArgs(proxy.port(), topic, u"refused"_s)).exitCode != 0);
+    QVERIFY(mosquittoPub(proxy.port(), pubArgs(topic, u"refused"_s)).exitCode != 0);
     proxy.setRefuse(false);
-    QCOMPARE(runProcess(pubProgram(), pubArgs(proxy.port(), topic, u"again"_s)).exitCode, 0);
+    QCOMPARE(mosquittoPub(proxy.port(), pubArgs(topic, u"again"_s)).exitCode, 0);
     QVERIFY(sub.waitForLines(2));
     QCOMPARE(sub.payloads(), QStringList({ u"via-proxy"_s, u"again"_s }));
 
@@ -689,7 +685,9 @@ void TstFixture::proxyRelaysWhileTestThreadBlocked()
     // The main thread blocks in waitForFinished(); the proxy thread relays meanwhile.
     QProcess pub;
     setDieWithParent(pub);
-    pub.start(pubProgram(), pubArgs(proxy.port(), topic, u"blocked"_s));
+    pub.start(findProgram(u"mosquitto_pub"_s),
+        QStringList { u"-h"_s, u"127.0.0.1"_s, u"-p"_s, QString::number(proxy.port()) }
+            + pubArgs(topic, u"blocked"_s));
     QVERIFY(pub.waitForFinished(5000));
     QCOMPARE(pub.exitCode(), 0);
     QVERIFY(sub.waitForLines(1));
@@ -728,8 +726,7 @@ void TstFixture::proxyBlackhole()
     EchoServer echo;
     FaultProxy proxy(echo.serverPort());
     QTcpSocket socket;
-    socket.connectToHost(QHostAddress::LocalHost, proxy.port());
-    QVERIFY(socket.waitForConnected(2000));
+    QVERIFY(connectTo(socket, proxy.port()));
     QByteArray back;
     socket.write("1");
     QTRY_COMPARE(back += socket.readAll(), QByteArray("1"));
@@ -808,8 +805,7 @@ void TstFixture::proxyDelay()
     EchoServer echo;
     FaultProxy proxy(echo.serverPort());
     QTcpSocket socket;
-    socket.connectToHost(QHostAddress::LocalHost, proxy.port());
-    QVERIFY(socket.waitForConnected(2000));
+    QVERIFY(connectTo(socket, proxy.port()));
     socket.setSocketOption(QAbstractSocket::LowDelayOption, 1); // no Nagle wait for "c"
 
     proxy.setDelay(150);
@@ -849,8 +845,7 @@ void TstFixture::proxyRate()
     EchoServer echo;
     FaultProxy proxy(echo.serverPort());
     QTcpSocket socket;
-    socket.connectToHost(QHostAddress::LocalHost, proxy.port());
-    QVERIFY(socket.waitForConnected(2000));
+    QVERIFY(connectTo(socket, proxy.port()));
 
     proxy.setRate(40 * 1024); // 40 KiB/s in each direction
     QCOMPARE(proxy.rate(), 40 * 1024);
@@ -882,8 +877,7 @@ void TstFixture::proxyRateBackpressure()
     FaultProxy proxy(sink.serverPort());
     proxy.setRate(1024);
     QTcpSocket socket;
-    socket.connectToHost(QHostAddress::LocalHost, proxy.port());
-    QVERIFY(socket.waitForConnected(2000));
+    QVERIFY(connectTo(socket, proxy.port()));
     socket.write(QByteArray(32 * 1024 * 1024, 'x'));
     // Kernel buffers plus the proxy's ~256 KiB fill up; then the sender stays blocked.
     QTRY_VERIFY_WITH_TIMEOUT(socket.bytesToWrite() > 0, 5000);

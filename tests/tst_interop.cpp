@@ -86,15 +86,15 @@ void TstInterop::fromMosquittoPub()
     QPAHO_VERIFY_OK(connectClient(subscriber, version));
     QPAHO_VERIFY_OK(await(subscriber.subscribe(topic, 2), Timeout));
 
-    QStringList args { u"-h"_s, u"127.0.0.1"_s, u"-p"_s, port(), u"-t"_s, topic, u"-m"_s,
-        TextPayload, u"-q"_s, QString::number(qos) };
+    QStringList args { u"-t"_s, topic, u"-m"_s, TextPayload, u"-q"_s, QString::number(qos) };
     if (v5) {
         args << u"-V"_s << u"mqttv5"_s << u"-D"_s << u"publish"_s << u"user-property"_s << u"k"_s
              << u"v"_s << u"-D"_s << u"publish"_s << u"user-property"_s << u"k"_s
              << u"second value"_s << u"-D"_s << u"publish"_s << u"content-type"_s
              << u"text/plain"_s;
     }
-    const QPahoTest::ProcessResult pub = QPahoTest::runProcess(u"mosquitto_pub"_s, args, Timeout);
+    const QPahoTest::ProcessResult pub
+        = QPahoTest::mosquittoPub(m_broker.port(), args, {}, Timeout);
     QVERIFY2(pub.exitCode == 0, pub.stdErr.constData());
 
     QTRY_COMPARE_WITH_TIMEOUT(inbox.messages.size(), 1, Timeout);
@@ -116,10 +116,9 @@ void TstInterop::fromMosquittoPub()
 void TstInterop::retainedFromMosquittoPub()
 {
     const QString topic = QPahoTest::uniqueId(u"from"_s) + u"/retained"_s;
-    const QStringList base { u"-h"_s, u"127.0.0.1"_s, u"-p"_s, port(), u"-t"_s, topic, u"-q"_s,
-        u"1"_s, u"-r"_s };
+    const QStringList base { u"-t"_s, topic, u"-q"_s, u"1"_s, u"-r"_s };
     QPahoTest::ProcessResult pub
-        = QPahoTest::runProcess(u"mosquitto_pub"_s, base + QStringList { u"-m"_s, TextPayload });
+        = QPahoTest::mosquittoPub(m_broker.port(), base + QStringList { u"-m"_s, TextPayload });
     QVERIFY2(pub.exitCode == 0, pub.stdErr.constData());
 
     Client subscriber;
@@ -131,7 +130,7 @@ void TstInterop::retainedFromMosquittoPub()
     QVERIFY(inbox.messages.constFirst().isRetained());
 
     // Cleared by mosquitto_pub -n -r: the live subscriber gets the empty message.
-    pub = QPahoTest::runProcess(u"mosquitto_pub"_s, base + QStringList { u"-n"_s });
+    pub = QPahoTest::mosquittoPub(m_broker.port(), base + QStringList { u"-n"_s });
     QVERIFY2(pub.exitCode == 0, pub.stdErr.constData());
     QTRY_COMPARE_WITH_TIMEOUT(inbox.messages.size(), 2, Timeout);
     QVERIFY(inbox.messages.at(1).payload().isEmpty());

@@ -496,13 +496,13 @@ void TstLifetime::destroyWhileDisconnecting()
 
 void TstLifetime::deleteLaterFromOwnSignal_data()
 {
-    QTest::addColumn<QString>("trigger");
-    QTest::newRow("connected") << QStringLiteral("connected");
-    QTest::newRow("stateChanged(Connected)") << QStringLiteral("stateChanged");
-    QTest::newRow("messageReceived") << QStringLiteral("messageReceived");
-    QTest::newRow("message handler") << QStringLiteral("handler");
-    QTest::newRow("publish continuation") << QStringLiteral("continuation");
-    QTest::newRow("disconnected") << QStringLiteral("disconnected");
+    QPahoTest::addRows<QString>("trigger",
+        { { "connected", QStringLiteral("connected") },
+            { "stateChanged(Connected)", QStringLiteral("stateChanged") },
+            { "messageReceived", QStringLiteral("messageReceived") },
+            { "message handler", QStringLiteral("handler") },
+            { "publish continuation", QStringLiteral("continuation") },
+            { "disconnected", QStringLiteral("disconnected") } });
 }
 
 // deleteLater() called from one of the client's own signals (or a handler, or a continuation):
@@ -583,9 +583,8 @@ void TstLifetime::deleteLaterFromOwnSignal()
 
 void TstLifetime::destroyWhileMessagesAreDelivered_data()
 {
-    QTest::addColumn<bool>("fromSignal");
-    QTest::newRow("delete from the test") << false;
-    QTest::newRow("deleteLater from messageReceived") << true;
+    QPahoTest::addRows<bool>("fromSignal",
+        { { "delete from the test", false }, { "deleteLater from messageReceived", true } });
 }
 
 // An independent peer publishes 10k QoS 0 messages to the client's subscription; the client

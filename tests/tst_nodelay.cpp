@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
-// TCP_NODELAY on the socket paho opened for one client (src/paho/nodelay_p.h): the mechanism against
-// plain sockets, then end to end with paho.mqtt.c against a mosquitto started here.
+// TCP_NODELAY on the socket paho opened for one client (src/paho/nodelay_p.h): the mechanism
+// against plain sockets, then end to end with paho.mqtt.c against a mosquitto started here.
 #include "paho/nodelay_p.h"
 
 #include "common/qpahotest.h"
@@ -616,11 +616,9 @@ struct ClientDeleter
 
 void tst_NoDelay::endToEndWithPaho_data()
 {
-    QTest::addColumn<QString>("scheme");
-    QTest::newRow("tcp") << QStringLiteral("tcp");
-    QTest::newRow("ws") << QStringLiteral("ws");
-    QTest::newRow("ssl") << QStringLiteral("ssl");
-    QTest::newRow("wss") << QStringLiteral("wss");
+    QPahoTest::addRows<QString>("scheme",
+        { { "tcp", QStringLiteral("tcp") }, { "ws", QStringLiteral("ws") },
+            { "ssl", QStringLiteral("ssl") }, { "wss", QStringLiteral("wss") } });
 }
 
 void tst_NoDelay::endToEndWithPaho()

@@ -5,6 +5,7 @@
 #include "paho/pahowaker_p.h"
 
 #include "common/brokerfixture.h"
+#include "common/qpahotest.h"
 #include "common/threadnames.h"
 
 #include <QtCore/QDir>
@@ -434,9 +435,7 @@ void TstPahoWaker::wakerMakesSecondConnectFast()
 
 void TstPahoWaker::loneClientReconnect_data()
 {
-    QTest::addColumn<bool>("withWaker");
-    QTest::newRow("without waker") << false;
-    QTest::newRow("with waker") << true;
+    QPahoTest::addRows<bool>("withWaker", { { "without waker", false }, { "with waker", true } });
 }
 
 void TstPahoWaker::loneClientReconnect()

@@ -43,11 +43,10 @@ QByteArray payload(int i)
 // (-l: one line per message, in order).
 bool peerPublish(quint16 port, const QString &topic, const QByteArrayList &payloads, int qos)
 {
-    const ProcessResult r = runProcess(QStringLiteral("mosquitto_pub"),
-        { QStringLiteral("-h"), QStringLiteral("127.0.0.1"), QStringLiteral("-p"),
-            QString::number(port), QStringLiteral("-t"), topic, QStringLiteral("-q"),
-            QString::number(qos), QStringLiteral("-l") },
-        kLong, payloads.join('\n') + '\n');
+    const ProcessResult r = mosquittoPub(port,
+        { QStringLiteral("-t"), topic, QStringLiteral("-q"), QString::number(qos),
+            QStringLiteral("-l") },
+        payloads.join('\n') + '\n', kLong);
     if (r.exitCode != 0)
         qWarning() << "mosquitto_pub failed:" << r.stdErr;
     return r.exitCode == 0;
@@ -313,9 +312,9 @@ void TstReconnect::offlineBufferingOffFailsAtOnce()
 
 void TstReconnect::offlineQueueBound_data()
 {
-    QTest::addColumn<OverflowPolicy>("policy");
-    QTest::newRow("RejectNewest") << OverflowPolicy::RejectNewest;
-    QTest::newRow("DropOldest") << OverflowPolicy::DropOldest;
+    QPahoTest::addRows<OverflowPolicy>("policy",
+        { { "RejectNewest", OverflowPolicy::RejectNewest },
+            { "DropOldest", OverflowPolicy::DropOldest } });
 }
 
 // setMaxQueuedRequests(10) while Reconnecting: the 11th publish fails with BufferFull
@@ -491,9 +490,9 @@ void TstReconnect::statistics()
 
 void TstReconnect::inboundQueueBound_data()
 {
-    QTest::addColumn<OverflowPolicy>("policy");
-    QTest::newRow("DropOldest") << OverflowPolicy::DropOldest;
-    QTest::newRow("RejectNewest") << OverflowPolicy::RejectNewest;
+    QPahoTest::addRows<OverflowPolicy>("policy",
+        { { "DropOldest", OverflowPolicy::DropOldest },
+            { "RejectNewest", OverflowPolicy::RejectNewest } });
 }
 
 // setMaxPendingMessages(5): 40 messages arrive while the client's thread is busy. Five are

@@ -306,9 +306,7 @@ void TstTls::webSockets()
 
 void TstTls::webSocketHttpHeaders_data()
 {
-    QTest::addColumn<bool>("secure");
-    QTest::newRow("ws") << false;
-    QTest::newRow("wss") << true;
+    QPahoTest::addRows<bool>("secure", { { "ws", false }, { "wss", true } });
 }
 
 // Extra headers go into the HTTP upgrade request; mosquitto ignores unknown ones.

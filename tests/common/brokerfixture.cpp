@@ -292,6 +292,14 @@ ProcessResult runProcess(
     return result;
 }
 
+ProcessResult mosquittoPub(
+    quint16 port, const QStringList &args, const QByteArray &stdinData, int timeoutMs)
+{
+    return runProcess(findProgram(u"mosquitto_pub"_s),
+        QStringList { u"-h"_s, u"127.0.0.1"_s, u"-p"_s, QString::number(port) } + args, timeoutMs,
+        stdinData);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Mosquitto
 

@@ -164,6 +164,11 @@ private:
     quint16 m_wssPort = 0;
 };
 
+// mosquitto_pub -h 127.0.0.1 -p port <args> as a peer, run to completion (see runProcess());
+// stdinData feeds -l or -s.
+ProcessResult mosquittoPub(
+    quint16 port, const QStringList &args, const QByteArray &stdinData = {}, int timeoutMs = 10000);
+
 struct MosquittoSubOptions
 {
     int qos = 0;

@@ -125,10 +125,9 @@ public:
     QStringList drain()
     {
         const QString sentinel = QStringLiteral("zz-sentinel/") + uniqueId();
-        const ProcessResult r = runProcess(findProgram(QStringLiteral("mosquitto_pub")),
-            { QStringLiteral("-h"), QStringLiteral("127.0.0.1"), QStringLiteral("-p"),
-                QString::number(m_port), QStringLiteral("-q"), QStringLiteral("2"),
-                QStringLiteral("-t"), sentinel, QStringLiteral("-m"), QStringLiteral("x") });
+        const ProcessResult r = mosquittoPub(m_port,
+            { QStringLiteral("-q"), QStringLiteral("2"), QStringLiteral("-t"), sentinel,
+                QStringLiteral("-m"), QStringLiteral("x") });
         if (r.exitCode != 0)
             return { QStringLiteral("sentinel publish failed: ") + QString::fromUtf8(r.stdErr) };
         const QString sentinelLine = sentinel + QStringLiteral("|2|0|78");

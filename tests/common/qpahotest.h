@@ -14,6 +14,7 @@
 #include <QtTest/QTest>
 
 #include <initializer_list>
+#include <utility>
 
 namespace QPahoTest {
 
@@ -87,6 +88,15 @@ QList<T> firstArguments(const QSignalSpy &spy)
     for (const QList<QVariant> &arguments : spy)
         out << arguments.at(0).value<T>();
     return out;
+}
+
+// The data rows of a test with one column of type T: a row per { name, value }, in order.
+template<typename T>
+void addRows(const char *column, std::initializer_list<std::pair<const char *, T>> rows)
+{
+    QTest::addColumn<T>(column);
+    for (const auto &[name, value] : rows)
+        QTest::newRow(name) << value;
 }
 
 // Columns "version" and "qos": rows "v3.1.1 qos<N>" for each of qosLevels, then "v5 qos<N>".
