@@ -393,7 +393,8 @@ struct Report
               "over the repetitions)\n\n"
            << "user/sys from `/proc/self/task/<tid>/stat` (10 ms ticks per thread), run = time on "
               "the CPU from `schedstat`, context switches (cs) from `status`. `main` is the "
-              "publishing thread (QPaho: also the owner thread that runs the event loop).\n\n"
+              "publishing thread (QPaho: also the owner thread that runs the event loop). Each "
+              "column is the median of its own, so the rows need not add up to the total.\n\n"
            << "| scenario | client | thread | threads | user µs | sys µs | run µs | vol. cs | "
               "invol. cs | cs | cs ×"
            << cfg.baseline << " |\n|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|\n";
