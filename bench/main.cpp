@@ -666,7 +666,8 @@ int main(int argc, char **argv)
                        "(tp-*-64k). Default: all. See --list."),
         QStringLiteral("LIST"));
     const QCommandLineOption clientsOpt(QStringLiteral("clients"),
-        QStringLiteral("Comma-separated clients: rawpaho, pahocpp, mosquitto, qpaho, each "
+        QStringLiteral("Comma-separated clients: rawpaho, rawpaho-1by1 (the one-at-a-time refill), "
+                       "pahocpp, mosquitto, qpaho, each "
                        "optionally with -nd (TCP_NODELAY). Default: "
                        "rawpaho,rawpaho-nd,pahocpp,mosquitto,qpaho (those built)."),
         QStringLiteral("LIST"));
