@@ -25,7 +25,11 @@ void WaitableCounter::reset(std::uint64_t v) noexcept
 std::uint64_t WaitableCounter::add(std::uint64_t n) noexcept
 {
     const std::uint64_t v = value_.fetch_add(n) + n;
-    if (v >= target_.load()) {
+    // Only the increment that reaches the target notifies: later ones would take the mutex
+    // the woken waiter needs. seq_cst on both sides (see waitFor) means an increment that ran
+    // before the target was stored is seen by the waiter's predicate instead.
+    const std::uint64_t t = target_.load();
+    if (v >= t && v - n < t) {
         std::lock_guard lock(mutex_);
         cv_.notify_all();
     }
@@ -95,7 +99,8 @@ bool Throttle::acquire(Clock::time_point deadline)
     } else if (completed_.aborted()) {
         return false;
     } else if (issued_ - completed_.value() >= limit_
-        && !completed_.waitFor(issued_ - limit_ + 1, deadline)) {
+        && !completed_.waitFor(
+            issued_ - limit_ + std::clamp<std::uint64_t>(refill_, 1, limit_), deadline)) {
         return false;
     }
     ++issued_;
@@ -106,7 +111,7 @@ bool Throttle::acquire(Clock::time_point deadline)
 
 std::vector<std::string> baseClientNames()
 {
-    return { "rawpaho", "pahocpp", "mosquitto", "qpaho" };
+    return { "rawpaho", "rawpaho-1by1", "pahocpp", "mosquitto", "qpaho" };
 }
 
 bool clientWantsNoDelay(std::string_view name)
@@ -119,7 +124,9 @@ std::unique_ptr<Driver> makeDriver(std::string_view name)
     if (clientWantsNoDelay(name))
         name.remove_suffix(3);
     if (name == "rawpaho")
-        return makeRawPahoDriver();
+        return makeRawPahoDriver(true);
+    if (name == "rawpaho-1by1")
+        return makeRawPahoDriver(false);
     if (name == "pahocpp")
         return makePahoCppDriver();
     if (name == "mosquitto")

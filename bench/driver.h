@@ -28,8 +28,8 @@ inline std::int64_t nowNs() noexcept
 }
 
 // A counter that client callbacks bump from any thread and one harness/driver thread waits on.
-// add() only takes the mutex when it reaches the waiter's target, so a waiter costs one
-// wake-up, not one per increment.
+// add() only takes the mutex when it crosses the waiter's target (the one increment that
+// reaches it), so a waiter costs one wake-up, not one per increment.
 class WaitableCounter
 {
 public:
@@ -90,10 +90,14 @@ private:
 // publishing thread, release() from the completion callback (success or failure). Counts are
 // cumulative over the driver's life; setLimit() only changes the window.
 // limit 0 = no limit (acquire never blocks, but still returns false once the deadline passed).
+// When the window is full, acquire() sleeps until `refill` publishes completed (1 by default:
+// the publisher wakes for every completion and refills one at a time; limit / 2: it wakes once
+// per half window and refills in bursts).
 class Throttle
 {
 public:
     void setLimit(std::uint64_t limit) noexcept { limit_ = limit; }
+    void setRefill(std::uint64_t refill) noexcept { refill_ = refill; }
     bool acquire(Clock::time_point deadline); // false on timeout / abort
     void release() noexcept { completed_.add(); }
     std::uint64_t issued() const noexcept { return issued_; }
@@ -107,6 +111,7 @@ public:
 
 private:
     std::uint64_t limit_ = 0;
+    std::uint64_t refill_ = 1;
     std::uint64_t issued_ = 0; // publishing thread only
     WaitableCounter completed_;
 };
@@ -187,7 +192,8 @@ public:
 };
 
 // Factories, one per driver_<name>.cpp. They return nullptr if the client was not built in.
-std::unique_ptr<Driver> makeRawPahoDriver();
+// burstRefill: refill the window in half-window bursts (the baseline); false: one at a time.
+std::unique_ptr<Driver> makeRawPahoDriver(bool burstRefill = true);
 std::unique_ptr<Driver> makePahoCppDriver();
 std::unique_ptr<Driver> makeMosquittoDriver();
 std::unique_ptr<Driver> makeQPahoDriver();

@@ -375,6 +375,114 @@ struct Report
         }
     }
 
+    // Where each client's time went between threads: per message (round trip for latency),
+    // medians over the repetitions. paho's threads, the main thread (publisher; QPaho's owner
+    // thread) and QPaho's waker get a row each, every other thread is summed in "others".
+    void threadTable(std::ostream &os) const
+    {
+        static const std::vector<std::string> known { "main", "MQTTAsync_send", "MQTTAsync_rcv",
+            "qpaho-waker" };
+        bool any = false;
+        for (const Scenario *s : cfg.scenarios)
+            for (const auto &c : clientsFor(*s))
+                for (const auto &r : *runs(s->name, c))
+                    any |= !r.threads.empty();
+        if (!any)
+            return;
+        os << "\n### Per thread (measured part; per message, per round trip for lat-*; medians "
+              "over the repetitions)\n\n"
+           << "user/sys from `/proc/self/task/<tid>/stat` (10 ms ticks per thread), run = time on "
+              "the CPU from `schedstat`, context switches (cs) from `status`. `main` is the "
+              "publishing thread (QPaho: also the owner thread that runs the event loop). Each "
+              "column is the median of its own, so the rows need not add up to the total.\n\n"
+           << "| scenario | client | thread | threads | user µs | sys µs | run µs | vol. cs | "
+              "invol. cs | cs | cs ×"
+           << cfg.baseline << " |\n|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|\n";
+        struct Row
+        {
+            std::vector<double> threads, user, sys, run, vcs, nvcs, cs;
+            std::set<std::string> names; // others: the names of threads that ran
+        };
+        const auto rowsOf = [&](const std::string &sc, const std::string &cl) {
+            std::map<std::string, Row> rows;
+            const auto *rs = runs(sc, cl);
+            if (!rs)
+                return rows;
+            for (const auto &r : *rs) {
+                const double n = r.units();
+                if (n <= 0 || r.threads.empty())
+                    continue;
+                std::map<std::string, ThreadGroup> sum;
+                for (const auto &g : r.threads) {
+                    const bool isKnown
+                        = std::find(known.begin(), known.end(), g.name) != known.end();
+                    const std::string key = isKnown ? g.name : "others";
+                    ThreadGroup &t = sum[key];
+                    t.threads += g.threads;
+                    t.user += g.user;
+                    t.sys += g.sys;
+                    t.run += g.run;
+                    t.voluntary += g.voluntary;
+                    t.involuntary += g.involuntary;
+                    if (!isKnown && g.run > 0)
+                        rows[key].names.insert(g.name);
+                    ThreadGroup &all = sum["all threads"];
+                    all.threads += g.threads;
+                    all.user += g.user;
+                    all.sys += g.sys;
+                    all.run += g.run;
+                    all.voluntary += g.voluntary;
+                    all.involuntary += g.involuntary;
+                }
+                for (const auto &[key, t] : sum) {
+                    Row &row = rows[key];
+                    row.threads.push_back(t.threads);
+                    row.user.push_back(t.user / n * 1e6);
+                    row.sys.push_back(t.sys / n * 1e6);
+                    row.run.push_back(t.run / n * 1e6);
+                    row.vcs.push_back(static_cast<double>(t.voluntary) / n);
+                    row.nvcs.push_back(static_cast<double>(t.involuntary) / n);
+                    row.cs.push_back(static_cast<double>(t.voluntary + t.involuntary) / n);
+                }
+            }
+            return rows;
+        };
+        for (const Scenario *s : cfg.scenarios) {
+            const auto baseRows = rowsOf(s->name, cfg.baseline);
+            const auto baseTotal = baseRows.find("all threads");
+            for (const auto &c : clientsFor(*s)) {
+                const auto rows = rowsOf(s->name, c);
+                std::vector<std::string> order = known;
+                order.push_back("others");
+                order.push_back("all threads");
+                for (const auto &key : order) {
+                    const auto it = rows.find(key);
+                    if (it == rows.end())
+                        continue;
+                    const Row &row = it->second;
+                    std::string label = key;
+                    if (key == "others" && !row.names.empty()) {
+                        label += " (";
+                        for (const auto &n : row.names)
+                            label += (label.back() == '(' ? "" : ", ") + n;
+                        label += ")";
+                    }
+                    const bool total = key == "all threads";
+                    const std::string b = total ? "**" : "";
+                    const auto baseCs = total && baseTotal != baseRows.end()
+                        ? median(baseTotal->second.cs)
+                        : std::nan("");
+                    os << "| " << s->name << " | " << c << " | " << b << label << b << " | "
+                       << fmt(median(row.threads), 0) << " | " << fmt(median(row.user), 2) << " | "
+                       << fmt(median(row.sys), 2) << " | " << fmt(median(row.run), 2) << " | "
+                       << fmt(median(row.vcs), 3) << " | " << fmt(median(row.nvcs), 3) << " | " << b
+                       << fmt(median(row.cs), 3) << b << " | "
+                       << (total ? fmtRatio(median(row.cs), baseCs) : "") << " |\n";
+                }
+            }
+        }
+    }
+
     void print(std::ostream &os, const std::string &header) const
     {
         os << header;
@@ -388,6 +496,7 @@ struct Report
             os, "window", "Queue collapse: raw paho, all issued at once vs at most K outstanding");
         latencyTable(os);
         rssTable(os);
+        threadTable(os);
         os << "\nRatios are client ÷ " << cfg.baseline
            << " (msg/s: higher is better; latency and CPU: lower is better). CPU = user+system "
               "of the benchmark process during the measured part (both connections and all "
@@ -440,6 +549,11 @@ std::string environmentHeader(const Config &cfg, const Broker *broker)
                   ? std::string("glibc malloc defaults")
                   : std::string("GLIBC_TUNABLES=") + kBrokerMallocTunables)
        << ")\n";
+    os << "- paho trace level: "
+       << (qgetenv("QPAHO_BENCH_PAHO_TRACE") == "error"
+                  ? "ERROR for every client (QPAHO_BENCH_PAHO_TRACE=error)"
+                  : "paho's default")
+       << "\n";
     os << "- QPaho allocator tuning: "
        << (qgetenv("QPAHO_MALLOC_TUNING") == "0" ? "off (QPAHO_MALLOC_TUNING=0)"
                                                  : "on (QPAHO_MALLOC_TUNING=1)")
@@ -541,6 +655,13 @@ int main(int argc, char **argv)
     // QPAHO_MALLOC_TUNING=0 gives the figures without it.
     if (!qEnvironmentVariableIsSet("QPAHO_MALLOC_TUNING"))
         qputenv("QPAHO_MALLOC_TUNING", "1");
+    // paho formats a trace line for every packet at its default trace level (TRACE_MINIMUM),
+    // callback or not: ~29k (QoS 0) / ~51k (QoS 1) instructions per 16 B message for raw paho.
+    // QPAHO_BENCH_PAHO_TRACE=error sets paho's process-wide level to ERROR in every run, for
+    // every client alike (the fastest setting; QPaho leaves the level alone unless its
+    // qpaho.paho category shows info or debug).
+    if (qgetenv("QPAHO_BENCH_PAHO_TRACE") == "error")
+        MQTTAsync_setTraceLevel(MQTTASYNC_TRACE_ERROR);
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("qpaho_bench"));
 
@@ -557,7 +678,8 @@ int main(int argc, char **argv)
                        "(tp-*-64k). Default: all. See --list."),
         QStringLiteral("LIST"));
     const QCommandLineOption clientsOpt(QStringLiteral("clients"),
-        QStringLiteral("Comma-separated clients: rawpaho, pahocpp, mosquitto, qpaho, each "
+        QStringLiteral("Comma-separated clients: rawpaho, rawpaho-1by1 (the one-at-a-time refill), "
+                       "pahocpp, mosquitto, qpaho, each "
                        "optionally with -nd (TCP_NODELAY). Default: "
                        "rawpaho,rawpaho-nd,pahocpp,mosquitto,qpaho (those built)."),
         QStringLiteral("LIST"));

@@ -315,6 +315,7 @@ RunResult runOne(const Scenario &s, const std::string &client, const RunOptions 
 
     r.rssBaseMiB = currentRssMiB();
     resetPeakRss();
+    const ThreadSnapshot threads0 = sampleThreads();
     const CpuTimes c0 = cpuNow();
     bool complete = false;
 
@@ -402,6 +403,7 @@ RunResult runOne(const Scenario &s, const std::string &client, const RunOptions 
 
     trace("measured");
     const CpuTimes c1 = cpuNow();
+    r.threads = threadDelta(threads0, sampleThreads());
     r.cpuUser = c1.user - c0.user;
     r.cpuSys = c1.sys - c0.sys;
     r.rssPeakMiB = peakRssMiB();
@@ -457,6 +459,7 @@ QJsonObject RunResult::toJson() const
         rss.append(d);
     o["latUs"] = lat;
     o["rssMiB"] = rss;
+    o["threads"] = threadGroupsToJson(threads);
     return o;
 }
 
@@ -487,6 +490,7 @@ RunResult RunResult::fromJson(const QJsonObject &o)
         r.latUs.push_back(v.toDouble());
     for (const auto &v : o["rssMiB"].toArray())
         r.rssMiB.push_back(v.toDouble());
+    r.threads = threadGroupsFromJson(o["threads"].toArray());
     return r;
 }
 

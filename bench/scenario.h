@@ -4,6 +4,8 @@
 // current process, measuring it end to end.
 #pragma once
 
+#include "threadstats.h"
+
 #include <QtCore/QJsonObject>
 
 #include <cstdint>
@@ -75,8 +77,11 @@ struct RunResult
     double brokerCpu = 0; // filled in by the parent
     std::vector<double> latUs; // Latency: every round trip (warm-up excluded)
     std::vector<double> rssMiB; // RssGrowth: RSS after each tenth
+    std::vector<ThreadGroup> threads; // per-thread CPU and context switches, measured part
 
     double cpu() const { return cpuUser + cpuSys; }
+    // Messages (throughput, RSS) or round trips (latency) the per-message figures divide by.
+    double units() const { return static_cast<double>(latUs.empty() ? received : latUs.size()); }
     double rate() const { return seconds > 0 ? static_cast<double>(received) / seconds : 0; }
     QJsonObject toJson() const;
     static RunResult fromJson(const QJsonObject &o);
