@@ -1,4 +1,7 @@
 // SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
+// Client, the public facade: checks that each call comes from the Client's thread (a call from
+// another thread finishes at once with Error::WrongThread, see core/threadcheck) and forwards to
+// ClientPrivate. Holds no state and makes no decision of its own; never calls paho.
 #include "core/client_p.h"
 
 #include "core/threadcheck_p.h"

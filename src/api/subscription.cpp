@@ -1,4 +1,7 @@
 // SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
+// Subscription, the object per topic filter (Client::subscription()): its state machine
+// (Pending, Subscribed, Error, Unsubscribed) follows the core's SUBSCRIBE results, also the
+// restores after a lost session. Sends only through the public Client API.
 #include "api/subscription_p.h"
 #include "core/threadcheck_p.h"
 

@@ -6,6 +6,9 @@
 #ifndef QPAHO_SUBSCRIPTION_P_H
 #define QPAHO_SUBSCRIPTION_P_H
 
+// SubscriptionPrivate: what a Subscription keeps (filter, options, state) and the hook the core
+// uses to hand it the SUBSCRIBE a restore sends for its filter (followRestore()).
+
 #include <QPaho/client.h>
 #include <QPaho/subscription.h>
 

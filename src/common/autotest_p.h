@@ -6,6 +6,8 @@
 #ifndef QPAHO_AUTOTEST_P_H
 #define QPAHO_AUTOTEST_P_H
 
+// QPAHO_AUTOTEST_EXPORT: exports an internal class to the test suites only in builds with tests.
+
 #include <QPaho/qpahoglobal.h>
 
 // Like Qt's Q_AUTOTEST_EXPORT: internal classes that the test suites drive directly are exported

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
+// The logging categories, and paho's trace forwarded into qpaho.paho (installed only while that
+// category is enabled, quiet once the application is gone).
 #include "common/logging_p.h"
 
 extern "C" {

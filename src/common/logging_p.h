@@ -6,6 +6,8 @@
 #ifndef QPAHO_LOGGING_P_H
 #define QPAHO_LOGGING_P_H
 
+// QPaho's logging categories (qpaho.client, qpaho.reconnect, qpaho.paho, ...).
+
 #include <QtCore/QLoggingCategory>
 
 namespace QPaho::Internal {

@@ -6,6 +6,10 @@
 #ifndef QPAHO_CLIENT_P_H
 #define QPAHO_CLIENT_P_H
 
+// ClientPrivate, the owner-thread core: its state and the declarations of its rooms (the .cpp files
+// of src/core). Everything here runs on the Client's thread; it reaches paho only through the
+// PahoSession door (paho/pahosession_p.h) and includes no paho header.
+
 #include <QPaho/client.h>
 #include <QPaho/subscription.h>
 

@@ -6,6 +6,10 @@
 #ifndef QPAHO_RESENDLOOPGUARD_P_H
 #define QPAHO_RESENDLOOPGUARD_P_H
 
+// ResendLoopGuard: detects by its symptom a publication that paho re-sends after every reconnect
+// and that breaks every connection (docs/paho-resend-loop.md). Pure bookkeeping on the owner
+// thread: the core decides what to do when it fires.
+
 #include <QtCore/QtGlobal>
 
 namespace QPaho::Internal {

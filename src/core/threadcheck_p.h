@@ -6,6 +6,9 @@
 #ifndef QPAHO_THREADCHECK_P_H
 #define QPAHO_THREADCHECK_P_H
 
+// The thread check of every public call: a call from a thread other than the object's finishes at
+// once with Error::WrongThread naming both threads, sends nothing, and logs one warning.
+
 #include <QPaho/result.h>
 
 #include <QtCore/QFuture>

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
+// Opt-in glibc allocator tuning for large payloads (Client::setAllocatorTuningEnabled): the
+// measured mallopt() switch. Process-wide, so never applied unless the application asks.
 #include "paho/allocatortuning_p.h"
 
 #include "common/logging_p.h"

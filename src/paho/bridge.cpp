@@ -1,4 +1,7 @@
 // SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
+// The Bridge: the only QPaho code that runs on paho's threads. Each paho callback copies what paho
+// hands it into a BridgeEvent, appends it under a mutex and posts one wake event to the owner.
+// It must never run user code, emit a signal, finish a future, or block.
 #include "paho/bridge_p.h"
 
 #include "paho/pahoproperties_p.h"

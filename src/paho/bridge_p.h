@@ -6,6 +6,9 @@
 #ifndef QPAHO_BRIDGE_P_H
 #define QPAHO_BRIDGE_P_H
 
+// The Bridge between paho's callbacks (paho threads) and the owner thread: contexts per request,
+// the event queue, the inbound bound, and detach() so that a handle being destroyed never reports.
+
 #include "paho/pahoevent_p.h"
 
 #include <QtCore/QHash>

@@ -6,6 +6,9 @@
 #ifndef QPAHO_HANDLEREAPER_P_H
 #define QPAHO_HANDLEREAPER_P_H
 
+// The HandleReaper: destroys paho handles off the owner thread (MQTTAsync_destroy waits for paho's
+// mutex and threads), and keeps what paho's options point to alive until then.
+
 #include "common/autotest_p.h"
 
 #include <QtCore/QByteArray>

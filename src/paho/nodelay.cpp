@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
+// TCP_NODELAY on paho's socket (paho never sets it and hides the socket): finds the socket of this
+// connection by its peer address and port, never touching a socket that is not QPaho's.
 #include "paho/nodelay_p.h"
 
 #include "paho/pahoversion_p.h"

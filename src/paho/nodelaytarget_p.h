@@ -6,6 +6,9 @@
 #ifndef QPAHO_NODELAYTARGET_P_H
 #define QPAHO_NODELAYTARGET_P_H
 
+// Which address and port the TCP_NODELAY search must match: the broker's, or the configured HTTP(S)
+// proxy's, resolved off the owner thread when it is a name.
+
 #include <QtCore/QString>
 #include <QtCore/qglobal.h>
 #include <QtNetwork/QHostAddress>

@@ -6,6 +6,8 @@
 #ifndef QPAHO_PAHOERRORS_P_H
 #define QPAHO_PAHOERRORS_P_H
 
+// paho's return codes and texts, CONNACK and MQTT 5 reason codes, in QPaho's words.
+
 #include <QPaho/result.h>
 
 #include <QtCore/QString>

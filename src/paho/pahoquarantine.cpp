@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
+// PahoQuarantine: parks a paho handle whose session memory paho corrupted after a failed write, so
+// that it is never destroyed nor connected again (docs/paho-resend-loop.md).
 #include "paho/pahoquarantine_p.h"
 
 #include "paho/handlereaper_p.h"

@@ -6,6 +6,8 @@
 #ifndef QPAHO_PAHOQUARANTINE_P_H
 #define QPAHO_PAHOQUARANTINE_P_H
 
+// PahoQuarantine: where a handle with corrupt paho session memory is set aside for good.
+
 #include "common/autotest_p.h"
 #include "paho/bridge_p.h"
 

@@ -6,6 +6,10 @@
 #ifndef QPAHO_PAHOVERSION_P_H
 #define QPAHO_PAHOVERSION_P_H
 
+// The paho version this process runs (MQTTAsync_getVersionInfo) and the gate of each workaround:
+// pahoNeeds() says whether this paho has the defect a workaround exists for
+// (docs/paho-workarounds.md).
+
 #include "common/autotest_p.h"
 
 #include <QtCore/QByteArray>

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
+// ConnectOptions: an implicitly shared value with its defaults. A whole set is validated by the
+// core at connectToHost() (core/connection.cpp). No paho, no threads.
 #include <QPaho/connectoptions.h>
 
 #include <QtCore/QSharedData>

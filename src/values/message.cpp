@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
+// Message: an implicitly shared value (topic, payload, QoS, flags, properties). No paho, no
+// threads.
 #include "values/message_p.h"
 
 #include <QtCore/QDebug>

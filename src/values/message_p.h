@@ -6,6 +6,8 @@
 #ifndef QPAHO_MESSAGE_P_H
 #define QPAHO_MESSAGE_P_H
 
+// MessageData, the shared data behind Message.
+
 #include <QPaho/message.h>
 
 #include <QtCore/QSharedData>

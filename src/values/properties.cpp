@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
+// Properties: an implicitly shared list of MQTT 5 properties with typed accessors. The checks
+// against paho's property table and the conversions live in paho/pahoproperties.cpp.
 #include "values/properties_p.h"
 
 #include <QtCore/QDebug>

@@ -6,6 +6,8 @@
 #ifndef QPAHO_PROPERTIES_P_H
 #define QPAHO_PROPERTIES_P_H
 
+// PropertiesData, and the validation entry point the core uses before a property set goes out.
+
 #include <QPaho/properties.h>
 
 #include <QtCore/QSharedData>

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
+// Result and its views (ConnectResult, SubscribeResult, PublishResult): implicitly shared values
+// that say how a request ended. No paho, no threads.
 #include "values/result_p.h"
 
 #include <QtCore/QDebug>

@@ -6,6 +6,8 @@
 #ifndef QPAHO_RESULT_P_H
 #define QPAHO_RESULT_P_H
 
+// ResultData, and ResultAccess for the core to fill in a Result.
+
 #include <QPaho/result.h>
 
 #include <QtCore/QSharedData>

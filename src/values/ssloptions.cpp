@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
+// SslOptions: an implicitly shared value for TLS settings. No paho, no threads.
 #include <QPaho/ssloptions.h>
 
 #include <QtCore/QSharedData>

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
+// SubscribeOptions: an implicitly shared value (QoS, MQTT 5 subscription options and properties).
 #include <QPaho/subscribeoptions.h>
 
 #include <QtCore/QSharedData>

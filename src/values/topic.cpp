@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
+// Topic: MQTT topic name and filter validation with error texts, and filter matching. Pure
+// functions.
 #include <QPaho/topic.h>
 
 #include <QtCore/QLatin1String>

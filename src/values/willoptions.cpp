@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
+// WillOptions: an implicitly shared value for the last will. No paho, no threads.
 #include <QPaho/willoptions.h>
 
 #include <QtCore/QSharedData>
