@@ -16,13 +16,6 @@ Q_DECLARE_LOGGING_CATEGORY(lcClient) // "qpaho.client": connection events, reque
 Q_DECLARE_LOGGING_CATEGORY(lcPaho) // "qpaho.paho": paho.mqtt.c's own trace
 Q_DECLARE_LOGGING_CATEGORY(lcReconnect) // "qpaho.reconnect": automatic reconnect
 
-/*!
-    Installs paho's process-wide trace forwarder while "qpaho.paho" has info or debug
-    enabled, and takes it out again when it no longer has; otherwise paho's trace hooks are
-    left alone. Called after each MQTTAsync_create (paho traces nothing before the first).
-*/
-void installPahoTrace();
-
 } // namespace QPaho::Internal
 
 #endif // QPAHO_LOGGING_P_H

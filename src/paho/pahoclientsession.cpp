@@ -10,6 +10,7 @@
 #include "paho/nodelaytarget_p.h"
 #include "paho/pahoerrors_p.h"
 #include "paho/pahoquarantine_p.h"
+#include "paho/pahotrace_p.h"
 #include "paho/pahowaker_p.h"
 
 #include <QtCore/QDir>
