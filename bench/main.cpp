@@ -417,22 +417,10 @@ struct Report
                     const bool isKnown
                         = std::find(known.begin(), known.end(), g.name) != known.end();
                     const std::string key = isKnown ? g.name : "others";
-                    ThreadGroup &t = sum[key];
-                    t.threads += g.threads;
-                    t.user += g.user;
-                    t.sys += g.sys;
-                    t.run += g.run;
-                    t.voluntary += g.voluntary;
-                    t.involuntary += g.involuntary;
+                    sum[key] += g;
                     if (!isKnown && g.run > 0)
                         rows[key].names.insert(g.name);
-                    ThreadGroup &all = sum["all threads"];
-                    all.threads += g.threads;
-                    all.user += g.user;
-                    all.sys += g.sys;
-                    all.run += g.run;
-                    all.voluntary += g.voluntary;
-                    all.involuntary += g.involuntary;
+                    sum["all threads"] += g;
                 }
                 for (const auto &[key, t] : sum) {
                     Row &row = rows[key];

@@ -34,6 +34,18 @@ struct ThreadGroup
     int threads = 0;
     double user = 0, sys = 0, run = 0;
     std::uint64_t voluntary = 0, involuntary = 0;
+
+    /*! Adds \a other's counts and times (the name stays). */
+    ThreadGroup &operator+=(const ThreadGroup &other)
+    {
+        threads += other.threads;
+        user += other.user;
+        sys += other.sys;
+        run += other.run;
+        voluntary += other.voluntary;
+        involuntary += other.involuntary;
+        return *this;
+    }
 };
 
 std::vector<ThreadGroup> threadDelta(const ThreadSnapshot &before, const ThreadSnapshot &after);

@@ -14,6 +14,7 @@
 
 using namespace QPaho;
 using QPaho::Internal::BackoffSchedule;
+using QPahoTest::FakeClient;
 using QPahoTest::FakePahoSession;
 using QPahoTest::FakePahoSessions;
 using Kind = QPaho::Internal::RequestKind;
@@ -156,12 +157,10 @@ private Q_SLOTS:
 
     void connectionLossReconnectsAndRestoresSubscriptions()
     {
-        FakePahoSessions fakes;
-        Client client;
-        FakePahoSession *paho = fakes.session();
-        auto connected = client.connectToHost(reconnecting());
-        paho->acceptConnect();
-        QVERIFY(QPahoTest::waitForFuture(connected));
+        FakeClient f;
+        Client &client = f.client;
+        FakePahoSession *paho = f.paho;
+        QVERIFY(f.connect(reconnecting()));
         auto subscribed = client.subscribe(QStringLiteral("a/#"), 1);
         paho->acknowledge(paho->lastCall(Kind::Subscribe));
         QVERIFY(QPahoTest::waitForFuture(subscribed));
@@ -188,12 +187,10 @@ private Q_SLOTS:
 
     void refusedRestoreIsReportedAndNotRetried()
     {
-        FakePahoSessions fakes;
-        Client client;
-        FakePahoSession *paho = fakes.session();
-        auto connected = client.connectToHost(reconnecting());
-        paho->acceptConnect();
-        QVERIFY(QPahoTest::waitForFuture(connected));
+        FakeClient f;
+        Client &client = f.client;
+        FakePahoSession *paho = f.paho;
+        QVERIFY(f.connect(reconnecting()));
         // A Subscription object follows the restore of its filter (it sends no SUBSCRIBE of its
         // own); the refusal must be reported by errorOccurred() all the same.
         Subscription *object = client.subscription(QStringLiteral("revoked/#"), 1);

@@ -8,15 +8,14 @@
 // (which future finishes how, what goes out when, which handler gets a message), never MQTT.
 // Suites that include it are INTERNAL (they see src/).
 
+#include "common/qpahotest.h"
 #include "paho/pahoerrors_p.h"
 #include "paho/pahosession_p.h"
 
 #include <QPaho/Client>
 
 #include <QtCore/QCoreApplication>
-#include <QtCore/QElapsedTimer>
 #include <QtCore/QEvent>
-#include <QtCore/QEventLoop>
 #include <QtCore/QPointer>
 
 #include <deque>
@@ -304,11 +303,7 @@ struct FakeClient
         if (paho->count(RequestKind::Connect) == 0)
             return false;
         paho->acceptConnect();
-        QElapsedTimer waited;
-        waited.start();
-        while (!future.isFinished() && waited.elapsed() < 5000)
-            QCoreApplication::processEvents(QEventLoop::AllEvents, 50);
-        return future.isFinished() && future.result().isOk()
+        return QPahoTest::waitForFuture(future, 5000) && future.result().isOk()
             && client.state() == QPaho::Client::State::Connected;
     }
 };
