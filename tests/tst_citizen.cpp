@@ -41,6 +41,15 @@ void appTrace(MQTTASYNC_TRACE_LEVELS, char *)
     g_appTraceLines.fetch_add(1);
 }
 
+// paho's lines below ERROR: its function and protocol trace.
+std::atomic<int> g_belowErrorLines { 0 };
+
+void belowErrorTrace(MQTTASYNC_TRACE_LEVELS level, char *)
+{
+    if (level < MQTTASYNC_TRACE_ERROR)
+        g_belowErrorLines.fetch_add(1);
+}
+
 std::atomic<int> g_pahoCategoryMessages { 0 };
 QtMessageHandler g_previousHandler = nullptr;
 
@@ -102,6 +111,7 @@ private Q_SLOTS:
     // First: paho's trace hooks are process-wide, and QPaho used to set them at the first handle.
     void pahoTraceLeftAloneByDefault();
     void pahoTraceForwardedOnlyWhileCategoryIsOn();
+    void pahoFunctionTraceOffOnlyWhenAsked();
 
     void destroyLeavesPahoWorkToTheReaper();
     void reconnectDoesNotWaitForTheOldHandle();
@@ -173,6 +183,39 @@ void TstCitizen::pahoTraceForwardedOnlyWhileCategoryIsOn()
         QCOMPARE(g_pahoCategoryMessages.load(), before);
     }
     qInstallMessageHandler(g_previousHandler);
+}
+
+void TstCitizen::pahoFunctionTraceOffOnlyWhenAsked()
+{
+    // At paho's default level (TRACE_MINIMUM) paho formats a line for every function call.
+    // QPaho leaves that level alone; setPahoFunctionTraceEnabled(false) puts paho at ERROR at
+    // once (no line below ERROR is formatted any more, also by new handles), true puts paho's
+    // default back.
+    if (qEnvironmentVariableIsSet("QT_LOGGING_RULES")
+        || qEnvironmentVariableIsSet("QPAHO_PAHO_FUNCTION_TRACE"))
+        QSKIP("the environment decides about paho's trace");
+    QVERIFY(Client::isPahoFunctionTraceEnabled());
+    MQTTAsync_setTraceLevel(MQTTASYNC_TRACE_MINIMUM); // paho's default; earlier cases moved it
+    MQTTAsync_setTraceCallback(&belowErrorTrace);
+    const auto linesBelowErrorForOnePublish = [this] {
+        g_belowErrorLines.store(0);
+        Client client;
+        const bool ok = await(client.connectToHost(m_broker.tcpUri()))
+            && await(client.publish(QStringLiteral("citizen/%1").arg(uniqueId()), "x", 1));
+        return ok ? g_belowErrorLines.load() : -1;
+    };
+    QVERIFY(linesBelowErrorForOnePublish() > 0);
+
+    Client::setPahoFunctionTraceEnabled(false);
+    QVERIFY(!Client::isPahoFunctionTraceEnabled());
+    QCOMPARE(linesBelowErrorForOnePublish(), 0);
+
+    Client::setPahoFunctionTraceEnabled(true);
+    QVERIFY(Client::isPahoFunctionTraceEnabled());
+    QVERIFY(linesBelowErrorForOnePublish() > 0);
+
+    MQTTAsync_setTraceCallback(nullptr);
+    MQTTAsync_setTraceLevel(MQTTASYNC_TRACE_ERROR);
 }
 
 void TstCitizen::destroyLeavesPahoWorkToTheReaper()

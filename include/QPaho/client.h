@@ -112,6 +112,29 @@ public:
     /*! Whether QPaho has changed the allocator's settings in this process. */
     static bool isAllocatorTuned();
 
+    /*!
+        Lets paho.mqtt.c keep (\a enabled, paho's default) or stop keeping its internal
+        function trace. At its default trace level paho formats a line for every function
+        call and packet into an in-memory ring of its last 400 lines (a flight recorder for
+        paho's own debugging), whether anyone reads it or not, under a lock all its threads
+        share. That costs small-message streams up to 40% of their throughput (measured with
+        QoS 1, 16 B: bench/README.md). Disabled, QPaho sets paho's trace level to ERROR: paho
+        then formats only its error lines.
+
+        paho's trace level is process-wide (every paho client in the process shares it), so
+        QPaho never changes it by itself. The environment variable
+        `QPAHO_PAHO_FUNCTION_TRACE=0` opts out without code, `QPAHO_PAHO_FUNCTION_TRACE=1`
+        keeps paho's default whatever the application calls. While the `qpaho.paho` logging
+        category shows debug messages, paho's per-packet trace is forwarded there and that
+        category's level wins. Enabling again puts paho's default level back. Thread-safe.
+    */
+    static void setPahoFunctionTraceEnabled(bool enabled);
+    /*!
+        Whether paho keeps its internal function trace (see setPahoFunctionTraceEnabled()):
+        true unless the application or QPAHO_PAHO_FUNCTION_TRACE=0 turned it off.
+    */
+    static bool isPahoFunctionTraceEnabled();
+
     /*! The current state. */
     State state() const;
     /*! The client id of the current or last connection. */

@@ -6,6 +6,7 @@
 
 #include "core/threadcheck_p.h"
 #include "paho/allocatortuning_p.h"
+#include "paho/pahotrace_p.h"
 
 namespace QPaho {
 
@@ -44,6 +45,16 @@ bool Client::isAllocatorTuningEnabled()
 bool Client::isAllocatorTuned()
 {
     return Internal::AllocatorTuning::isApplied();
+}
+
+void Client::setPahoFunctionTraceEnabled(bool enabled)
+{
+    Internal::setPahoFunctionTraceEnabled(enabled);
+}
+
+bool Client::isPahoFunctionTraceEnabled()
+{
+    return Internal::isPahoFunctionTraceEnabled();
 }
 
 Client::State Client::state() const

@@ -56,8 +56,10 @@ int PahoClientSession::publish(quint64 requestId, const Message &message, bool m
         msg.properties = toPaho(props);
     const int rc
         = MQTTAsync_sendMessage(m_handle, m_lastPublishTopicUtf8.constData(), &msg, &response);
-    // sendMessage aliases response.properties to msg.properties: free once (notes §3).
-    MQTTProperties_free(&msg.properties);
+    // sendMessage aliases response.properties to msg.properties: free once (notes §3). Without
+    // properties there is nothing to free, and every paho call takes paho's global trace lock.
+    if (msg.properties.array)
+        MQTTProperties_free(&msg.properties);
     if (rc != MQTTASYNC_SUCCESS)
         m_bridge->discardContext(context);
     return rc;

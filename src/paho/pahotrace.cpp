@@ -2,6 +2,7 @@
 // paho's trace forwarded into the qpaho.paho category: installed only while that category shows
 // info or debug messages (paho's trace hooks are process-wide), quiet once the application is
 // gone. The forwarder runs on paho's threads with paho's log mutex held: it only copies the text.
+// Also the application's opt-out of paho's internal function trace (its level, process-wide).
 #include "paho/pahotrace_p.h"
 
 #include "common/logging_p.h"
@@ -67,35 +68,98 @@ void stopForwarding()
     MQTTAsync_setTraceCallback(nullptr); // not from forwardTrace: that holds paho's log mutex
 }
 
-} // namespace
-
-void installPahoTrace()
+// QPAHO_PAHO_FUNCTION_TRACE: 0 turns paho's function trace off, 1 keeps it on (over the
+// application's call), unset leaves it to the application. Read once.
+int environmentChoice()
 {
-    // paho's trace callback and level are process-wide (a static in paho's Log.c) and carry
-    // no client: QPaho sets them only while "qpaho.paho" shows info or debug messages, and
-    // otherwise leaves them alone (or takes its forwarder out again when the rules changed).
-    // paho formats every trace line it emits: ask only for what the category shows, so a
-    // quiet category costs nothing per packet. Checked whenever a handle is created.
+    static const int choice = qEnvironmentVariableIsSet("QPAHO_PAHO_FUNCTION_TRACE")
+        ? (qEnvironmentVariableIntValue("QPAHO_PAHO_FUNCTION_TRACE") != 0 ? 1 : 0)
+        : -1;
+    return choice;
+}
+
+std::atomic<bool> g_functionTraceWanted { true }; // the application's choice; paho's default
+
+// What QPaho did to paho's process-wide trace hooks, guarded by applyMutex().
+struct Applied
+{
+    bool forwarding = false; // forwardTrace is paho's callback
+    bool levelChanged = false; // QPaho set paho's level (so it may put paho's default back)
+};
+
+std::mutex &applyMutex()
+{
     static std::mutex mutex;
-    static bool installed = false;
-    const std::lock_guard lock(mutex);
-    if (lcPaho().isDebugEnabled() || lcPaho().isInfoEnabled()) {
+    return mutex;
+}
+
+Applied &applied()
+{
+    static Applied state;
+    return state;
+}
+
+// Brings paho's trace level and callback in line with the qpaho.paho category and the function
+// trace choice. Caller holds applyMutex().
+void applyLocked()
+{
+    Applied &state = applied();
+    const bool forward = lcPaho().isDebugEnabled() || lcPaho().isInfoEnabled();
+    if (forward) {
         // debug: the per-packet protocol trace; info: paho's error lines only. paho's
         // function and heap trace (MINIMUM..MAXIMUM) only when asked for by name.
         MQTTAsync_setTraceLevel(
             lcPaho().isDebugEnabled() ? debugTraceLevel() : MQTTASYNC_TRACE_ERROR);
+        state.levelChanged = true;
         MQTTAsync_setTraceCallback(&forwardTrace);
-        installed = true;
+        state.forwarding = true;
         // Registered after lcPaho() exists, so at exit this runs before the category dies.
         static const bool stopRegistered = [] {
             qAddPostRoutine(stopForwarding);
             return std::atexit(stopForwarding) == 0;
         }();
         Q_UNUSED(stopRegistered);
-    } else if (installed) {
-        MQTTAsync_setTraceCallback(nullptr);
-        installed = false;
+        return;
     }
+    if (state.forwarding) {
+        MQTTAsync_setTraceCallback(nullptr);
+        state.forwarding = false;
+    }
+    if (!isPahoFunctionTraceEnabled()) {
+        MQTTAsync_setTraceLevel(MQTTASYNC_TRACE_ERROR);
+        state.levelChanged = true;
+    } else if (state.levelChanged) {
+        MQTTAsync_setTraceLevel(MQTTASYNC_TRACE_MINIMUM); // paho's default
+        state.levelChanged = false;
+    }
+}
+
+} // namespace
+
+void installPahoTrace()
+{
+    // paho's trace callback and level are process-wide (a static in paho's Log.c) and carry
+    // no client: QPaho sets them only while "qpaho.paho" shows info or debug messages or the
+    // application turned paho's function trace off, and otherwise leaves them alone (or
+    // undoes its own change when the rules changed). paho formats every trace line it emits:
+    // ask only for what the category shows. Checked whenever a handle is created.
+    const std::lock_guard lock(applyMutex());
+    applyLocked();
+}
+
+void setPahoFunctionTraceEnabled(bool enabled)
+{
+    g_functionTraceWanted.store(enabled, std::memory_order_relaxed);
+    const std::lock_guard lock(applyMutex());
+    applyLocked();
+}
+
+bool isPahoFunctionTraceEnabled()
+{
+    const int environment = environmentChoice();
+    if (environment >= 0)
+        return environment == 1;
+    return g_functionTraceWanted.load(std::memory_order_relaxed);
 }
 
 } // namespace QPaho::Internal
