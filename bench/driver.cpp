@@ -119,6 +119,12 @@ bool clientWantsNoDelay(std::string_view name)
     return name.size() > 3 && name.substr(name.size() - 3) == "-nd";
 }
 
+bool pahoDefaultTrace()
+{
+    return std::getenv("QPAHO_BENCH_PAHO_TRACE") != nullptr
+        && std::string_view(std::getenv("QPAHO_BENCH_PAHO_TRACE")) == "default";
+}
+
 std::unique_ptr<Driver> makeDriver(std::string_view name)
 {
     if (clientWantsNoDelay(name))

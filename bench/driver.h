@@ -204,6 +204,10 @@ std::vector<std::string> baseClientNames();
 std::unique_ptr<Driver> makeDriver(std::string_view clientName); // nullptr if unknown / absent
 bool clientWantsNoDelay(std::string_view clientName);
 
+// Whether the run leaves paho at its default trace level (QPAHO_BENCH_PAHO_TRACE=default);
+// otherwise every client runs with paho's trace level at ERROR.
+bool pahoDefaultTrace();
+
 // For clients without a TCP_NODELAY option: the inodes of this process's open sockets, and
 // setting TCP_NODELAY on every TCP socket connected to 127.0.0.1:port that is not in `before`.
 // Returns the number of sockets changed.

@@ -5,7 +5,8 @@
 // client is reported as "not built" and skipped.
 //
 // Two QPaho::Client objects on the main thread; waiting runs the main thread's event loop,
-// because QPaho delivers there. TCP_NODELAY and the outbound byte budget are QPaho's defaults.
+// because QPaho delivers there. TCP_NODELAY as the client name says (QPaho's default is on:
+// "qpaho-nd"); the outbound byte budget is QPaho's default.
 #include "driver.h"
 
 #ifdef QPAHO_BENCH_HAVE_QPAHO
@@ -47,6 +48,10 @@ public:
     bool open(const ConnectParams &p, Sink &sink, std::string &error) override
     {
         sink_ = &sink;
+        // The application's opt-out of paho's function trace (process-wide, like the level
+        // the other drivers run with): see pahoDefaultTrace().
+        if (!pahoDefaultTrace())
+            QPaho::Client::setPahoFunctionTraceEnabled(false);
         pub_ = std::make_unique<QPaho::Client>();
         sub_ = std::make_unique<QPaho::Client>();
         const auto options = [&p](const char *suffix) {
@@ -56,13 +61,15 @@ public:
             o.setKeepAliveInterval(p.keepAliveSec);
             o.setMaxInflight(p.maxInflight);
             o.setCleanSession(true);
-            // QPaho's defaults otherwise: TCP_NODELAY on, its own outbound byte budget.
+            // TCP_NODELAY like every client: "qpaho-nd" (QPaho's default), not "qpaho".
+            // QPaho's defaults otherwise: its own outbound byte budget.
             // QPAHO_BENCH_MAX_BYTES / QPAHO_BENCH_MAX_REQUESTS override the budget (sweeps),
-            // QPAHO_BENCH_NODELAY=0 turns TCP_NODELAY off.
+            // QPAHO_BENCH_NODELAY=0/1 overrides TCP_NODELAY.
             if (const int bytes = qEnvironmentVariableIntValue("QPAHO_BENCH_MAX_BYTES"))
                 o.setMaxOutstandingBytes(bytes);
             if (const int count = qEnvironmentVariableIntValue("QPAHO_BENCH_MAX_REQUESTS"))
                 o.setMaxOutstandingRequests(count);
+            o.setTcpNoDelay(p.tcpNoDelay);
             if (qEnvironmentVariableIsSet("QPAHO_BENCH_NODELAY"))
                 o.setTcpNoDelay(qEnvironmentVariableIntValue("QPAHO_BENCH_NODELAY") != 0);
             return o;
@@ -128,12 +135,20 @@ public:
         PublishResult r;
         throttle_.setLimit(job.maxOutstanding);
         const QString topic = QString::fromStdString(job.topic);
+        // Like the expert raw paho program: once the window is full, wait until half of it
+        // has completed and refill that half in one burst (QPAHO_BENCH_REFILL=1 refills each
+        // slot as soon as it opens).
+        const std::uint64_t refill = qEnvironmentVariableIntValue("QPAHO_BENCH_REFILL") == 1
+            ? 1
+            : std::max<std::uint64_t>(1, job.maxOutstanding / 2);
         for (std::uint64_t i = 0; i < job.count; ++i) {
             if (job.maxOutstanding > 0
+                && throttle_.issued() - throttle_.completed() >= job.maxOutstanding
                 && !waitUntil(
                     [&] {
                         syncCompleted();
-                        return throttle_.issued() - throttle_.completed() < job.maxOutstanding;
+                        return throttle_.issued() - throttle_.completed()
+                            <= job.maxOutstanding - refill;
                     },
                     job.deadline)) {
                 r.timedOut = true;
