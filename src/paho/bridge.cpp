@@ -54,11 +54,12 @@ Bridge::Bridge(QObject *receiver) : m_receiver(receiver) { }
 Bridge::~Bridge()
 {
     // Only after MQTTAsync_destroy: no paho thread can hold a context any more.
-    Context *c = m_contexts;
-    while (c) {
-        Context *next = c->next;
-        delete c;
-        c = next;
+    for (Context *list : { m_contexts, m_spareContexts }) {
+        while (list) {
+            Context *next = list->next;
+            delete list;
+            list = next;
+        }
     }
 }
 
@@ -77,12 +78,21 @@ int Bridge::wakeEventType()
 
 Context *Bridge::newContext(quint64 requestId, RequestKind kind, int filterCount)
 {
-    auto *c = new Context;
+    std::lock_guard lock(m_mutex);
+    // A context from the pool: the owner thread would allocate one per request and paho's
+    // receive thread free it, each time contending for the other's malloc arena.
+    Context *c = m_spareContexts;
+    if (c) {
+        m_spareContexts = c->next;
+        --m_spareCount;
+        *c = Context {};
+    } else {
+        c = new Context;
+    }
     c->bridge = this;
     c->requestId = requestId;
     c->kind = kind;
     c->filterCount = filterCount;
-    std::lock_guard lock(m_mutex);
     c->next = m_contexts;
     if (m_contexts)
         m_contexts->prev = c;
@@ -101,13 +111,22 @@ void Bridge::unlinkLocked(Context *c)
     c->prev = c->next = nullptr;
 }
 
+void Bridge::releaseLocked(Context *c)
+{
+    unlinkLocked(c);
+    if (m_spareCount >= kMaxSpareContexts) {
+        delete c;
+        return;
+    }
+    c->next = m_spareContexts;
+    m_spareContexts = c;
+    ++m_spareCount;
+}
+
 void Bridge::discardContext(Context *context)
 {
-    {
-        std::lock_guard lock(m_mutex);
-        unlinkLocked(context);
-    }
-    delete context;
+    std::lock_guard lock(m_mutex);
+    releaseLocked(context);
 }
 
 void Bridge::takeEvents(std::vector<BridgeEvent> &out)
@@ -181,11 +200,9 @@ void Bridge::finishContext(Context *context, BridgeEvent &&event)
     std::lock_guard lock(m_mutex);
     // A connect context stays alive: paho may call its onFailure again (notes §2).
     const bool release = context->kind != RequestKind::Connect;
-    if (release)
-        unlinkLocked(context);
     pushLocked(std::move(event));
     if (release)
-        delete context;
+        releaseLocked(context);
 }
 
 void Bridge::installClientCallbacks(MQTTAsync handle, bool wantDeliveryComplete)

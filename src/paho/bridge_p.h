@@ -30,7 +30,8 @@ class Bridge;
 
 /*!
     The C context handed to paho with one request. paho passes it back to exactly the
-    callbacks of that request. A non-connect context is freed by its first callback;
+    callbacks of that request. A non-connect context goes back to the Bridge's pool at its
+    first callback;
     a connect context (whose onFailure paho may call more than once) and any context
     paho never calls back are freed when the Bridge dies, after MQTTAsync_destroy.
 */
@@ -126,11 +127,18 @@ private:
     void pushLocked(BridgeEvent &&event);
     void finishContext(Context *context, BridgeEvent &&event);
     void unlinkLocked(Context *context);
+    void releaseLocked(Context *context); // unlinks; back to the pool, or freed if it is full
+
+    // Contexts kept for reuse after their request finished: enough for a full window of
+    // outstanding publishes at the default budget, without holding on to a burst's worth.
+    static constexpr int kMaxSpareContexts = 1024;
 
     QObject *const m_receiver;
     std::mutex m_mutex; // leaf lock: nothing else is ever locked while it is held
     std::vector<BridgeEvent> m_inbox;
     Context *m_contexts = nullptr;
+    Context *m_spareContexts = nullptr; // singly linked through next
+    int m_spareCount = 0;
     bool m_wakePosted = false;
     bool m_detached = false;
     int m_maxPendingMessages = 0;
