@@ -10,6 +10,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <string_view>
 
 namespace bench {
 
@@ -121,8 +123,8 @@ bool clientWantsNoDelay(std::string_view name)
 
 bool pahoDefaultTrace()
 {
-    return std::getenv("QPAHO_BENCH_PAHO_TRACE") != nullptr
-        && std::string_view(std::getenv("QPAHO_BENCH_PAHO_TRACE")) == "default";
+    const char *level = std::getenv("QPAHO_BENCH_PAHO_TRACE");
+    return level && std::string_view(level) == "default";
 }
 
 std::unique_ptr<Driver> makeDriver(std::string_view name)

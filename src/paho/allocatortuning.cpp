@@ -3,6 +3,7 @@
 // measured mallopt() switch. Process-wide, so never applied unless the application asks.
 #include "paho/allocatortuning_p.h"
 
+#include "common/environmentswitch_p.h"
 #include "common/logging_p.h"
 
 #include <QtCore/QByteArray>
@@ -38,9 +39,7 @@ bool environmentConfiguresMalloc()
 // application. Read once.
 int environmentChoice()
 {
-    static const int choice = qEnvironmentVariableIsSet("QPAHO_MALLOC_TUNING")
-        ? (qEnvironmentVariableIntValue("QPAHO_MALLOC_TUNING") != 0 ? 1 : 0)
-        : -1;
+    static const int choice = environmentSwitch("QPAHO_MALLOC_TUNING");
     return choice;
 }
 

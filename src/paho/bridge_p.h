@@ -31,9 +31,8 @@ class Bridge;
 /*!
     The C context handed to paho with one request. paho passes it back to exactly the
     callbacks of that request. A non-connect context goes back to the Bridge's pool at its
-    first callback;
-    a connect context (whose onFailure paho may call more than once) and any context
-    paho never calls back are freed when the Bridge dies, after MQTTAsync_destroy.
+    first callback; a connect context (whose onFailure paho may call more than once) and any
+    context paho never calls back are freed when the Bridge dies, after MQTTAsync_destroy.
 */
 struct Context
 {

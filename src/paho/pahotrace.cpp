@@ -5,6 +5,7 @@
 // Also the application's opt-out of paho's internal function trace (its level, process-wide).
 #include "paho/pahotrace_p.h"
 
+#include "common/environmentswitch_p.h"
 #include "common/logging_p.h"
 
 extern "C" {
@@ -72,38 +73,31 @@ void stopForwarding()
 // application's call), unset leaves it to the application. Read once.
 int environmentChoice()
 {
-    static const int choice = qEnvironmentVariableIsSet("QPAHO_PAHO_FUNCTION_TRACE")
-        ? (qEnvironmentVariableIntValue("QPAHO_PAHO_FUNCTION_TRACE") != 0 ? 1 : 0)
-        : -1;
+    static const int choice = environmentSwitch("QPAHO_PAHO_FUNCTION_TRACE");
     return choice;
 }
 
 std::atomic<bool> g_functionTraceWanted { true }; // the application's choice; paho's default
 
-// What QPaho did to paho's process-wide trace hooks, guarded by applyMutex().
-struct Applied
+// What QPaho did to paho's process-wide trace hooks, and the lock for changing them.
+struct TraceHooks
 {
+    std::mutex mutex;
     bool forwarding = false; // forwardTrace is paho's callback
     bool levelChanged = false; // QPaho set paho's level (so it may put paho's default back)
 };
 
-std::mutex &applyMutex()
+TraceHooks &traceHooks()
 {
-    static std::mutex mutex;
-    return mutex;
-}
-
-Applied &applied()
-{
-    static Applied state;
-    return state;
+    static TraceHooks hooks;
+    return hooks;
 }
 
 // Brings paho's trace level and callback in line with the qpaho.paho category and the function
-// trace choice. Caller holds applyMutex().
+// trace choice. Caller holds traceHooks().mutex.
 void applyLocked()
 {
-    Applied &state = applied();
+    TraceHooks &state = traceHooks();
     const bool forward = lcPaho().isDebugEnabled() || lcPaho().isInfoEnabled();
     if (forward) {
         // debug: the per-packet protocol trace; info: paho's error lines only. paho's
@@ -143,14 +137,14 @@ void installPahoTrace()
     // application turned paho's function trace off, and otherwise leaves them alone (or
     // undoes its own change when the rules changed). paho formats every trace line it emits:
     // ask only for what the category shows. Checked whenever a handle is created.
-    const std::lock_guard lock(applyMutex());
+    const std::lock_guard lock(traceHooks().mutex);
     applyLocked();
 }
 
 void setPahoFunctionTraceEnabled(bool enabled)
 {
     g_functionTraceWanted.store(enabled, std::memory_order_relaxed);
-    const std::lock_guard lock(applyMutex());
+    const std::lock_guard lock(traceHooks().mutex);
     applyLocked();
 }
 
