@@ -92,6 +92,8 @@ private Q_SLOTS:
 
     void publishTopic_data();
     void publishTopic();
+    void publishTopicCheckedAfterAValidOne_data() { QPahoTest::addVersionRows(); }
+    void publishTopicCheckedAfterAValidOne();
     void qosOutOfRange_data();
     void qosOutOfRange();
     void subscribeFilter_data();
@@ -247,6 +249,26 @@ void TstInvalid::publishTopic()
             client->publish(Message(topic, "bad", qos, true)), Error::InvalidArgument, hint);
     }
     verifyNothingReachedBroker(*client);
+}
+
+void TstInvalid::publishTopicCheckedAfterAValidOne()
+{
+    // The client remembers the last valid topic name to skip checking it again: a different,
+    // invalid one right after it (also one that only adds a wildcard level) is still refused.
+    QFETCH(ProtocolVersion, version);
+    Client *client = shared(version);
+    QVERIFY(client);
+    const QString valid = QStringLiteral("invalid/remembered/%1").arg(uniqueId());
+    QPAHO_VERIFY_OK(await(client->publish(valid, "one", 1)));
+    VERIFY_FAILED_AT_ONCE(client->publish(valid + QStringLiteral("/+"), "bad", 1),
+        Error::InvalidArgument, QStringLiteral("'+'"));
+    VERIFY_FAILED_AT_ONCE(
+        client->publish(QString(), "bad", 1), Error::InvalidArgument, QStringLiteral("empty"));
+    QPAHO_VERIFY_OK(await(client->publish(valid, "two", 1)));
+    VERIFY_FAILED_AT_ONCE(client->publish(valid + QChar(0xD800), "bad", 0), Error::InvalidArgument,
+        QStringLiteral("surrogate"));
+    verifyNothingReachedBroker(
+        *client, { valid + QStringLiteral(" one"), valid + QStringLiteral(" two") });
 }
 
 void TstInvalid::qosOutOfRange_data()

@@ -211,18 +211,19 @@ QFuture<Result> SubscriptionPrivate::unsubscribe()
     ended = true;
     ++attempt; // the outcome of a SUBSCRIBE still under way no longer matters
     QFuture<Result> future;
-    if (client) {
+    // One read of the QPointer: each of its reads may be null as far as the compiler knows.
+    if (Client *const owner = client.data()) {
         if (handlerId)
-            client->removeMessageHandler(handlerId);
-        auto &objects = client->d_func()->subscriptionObjects;
+            owner->removeMessageHandler(handlerId);
+        auto &objects = owner->d_func()->subscriptionObjects;
         if (objects.value(filter) == q)
             objects.remove(filter);
         // The broker may hold it when a SUBSCRIBE was sent or granted and the client is
         // (re)connected; otherwise there is nothing to send.
         const bool mayBeHeld
             = state == Subscription::State::Subscribed || state == Subscription::State::Pending;
-        if (mayBeHeld && client->state() != Client::State::Disconnected)
-            future = client->unsubscribe(filter);
+        if (mayBeHeld && owner->state() != Client::State::Disconnected)
+            future = owner->unsubscribe(filter);
     }
     if (!future.isValid())
         future = finishedFuture(Result());

@@ -168,6 +168,8 @@ private:
 
     std::unordered_map<quint64, Request> m_requests;
     std::deque<quint64> m_outbound; // QPaho's own ordered queue, not yet handed to paho
+    QString m_lastValidTopic; // publish(): the last topic name that passed validation
+    qint64 m_lastValidTopicBytes = 0; // and its UTF-8 length
     int m_inFlightAcked = 0; // QoS 1/2 publishes handed to paho and not finished
     quint64 m_nextId = 1;
     quint64 m_connectRequestId = 0; // the user's connect future, 0 once finished

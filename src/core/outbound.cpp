@@ -9,8 +9,7 @@
 #include "paho/allocatortuning_p.h"
 #include "paho/pahoerrors_p.h"
 #include "values/properties_p.h"
-
-#include <QPaho/topic.h>
+#include "values/topic_p.h"
 
 #include <algorithm>
 
@@ -67,13 +66,18 @@ QFuture<PublishResult> ClientPrivate::publish(const Message &message)
         = [](Error e, const QString &t) { return finished(PublishResult(Result(e, t))); };
     if (m_shuttingDown)
         return fail(Error::ClientDestroyed, QStringLiteral("the client is being destroyed"));
-    const QString topicError = Topic::nameError(message.topic());
-    if (!topicError.isEmpty())
-        return fail(Error::InvalidArgument, topicError);
+    // Streams publish to few topics: the last valid one is not checked again.
+    qint64 topicBytes = m_lastValidTopicBytes;
+    if (message.topic().isEmpty() || message.topic() != m_lastValidTopic) {
+        const QString topicError = topicNameError(message.topic(), &topicBytes);
+        if (!topicError.isEmpty())
+            return fail(Error::InvalidArgument, topicError);
+        m_lastValidTopic = message.topic();
+        m_lastValidTopicBytes = topicBytes;
+    }
     if (message.qos() < 0 || message.qos() > 2)
         return fail(Error::InvalidArgument,
             QStringLiteral("QoS must be 0, 1 or 2, not %1").arg(message.qos()));
-    const qint64 topicBytes = message.topic().toUtf8().size();
     const qint64 packetBytes = message.payload().size() + topicBytes + 4;
     if (packetBytes > kMaxRemainingLength)
         return fail(Error::InvalidArgument,

@@ -77,8 +77,8 @@ void ClientPrivate::finishRequest(quint64 id, const Result &result)
         return; // already finished (first result wins)
     // Take it out of every table before completing: a continuation may run right now,
     // inside finish(), and call back into the client.
-    Request request = std::move(it->second);
-    m_requests.erase(it);
+    auto node = m_requests.extract(it); // unlinked, not moved: the node is freed on return
+    Request &request = node.mapped();
     if (request.deadline) {
         auto range = m_deadlines.equal_range(request.deadline);
         for (auto d = range.first; d != range.second; ++d) {

@@ -7,7 +7,19 @@
 
 namespace QPaho {
 
-Result::Result() : d(new ResultData) { }
+namespace {
+
+// Most results are plain successes: they share one empty ResultData (the core detaches it
+// when it fills one in) instead of allocating one each, which a publish used to do twice.
+const QSharedDataPointer<ResultData> &emptyResultData()
+{
+    static const QSharedDataPointer<ResultData> empty(new ResultData);
+    return empty;
+}
+
+} // namespace
+
+Result::Result() : d(emptyResultData()) { }
 
 Result::Result(Error error, const QString &errorString, int pahoCode, int reasonCode)
     : d(new ResultData)

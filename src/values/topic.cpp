@@ -3,6 +3,8 @@
 // functions.
 #include <QPaho/topic.h>
 
+#include "values/topic_p.h"
+
 #include <QtCore/QLatin1String>
 
 namespace QPaho {
@@ -254,6 +256,13 @@ bool Topic::isValidFilter(QStringView filter)
 QString Topic::nameError(QStringView topicName)
 {
     return describe(checkName(topicName), QLatin1String("topic name"));
+}
+
+QString Internal::topicNameError(QStringView topicName, qint64 *utf8Bytes)
+{
+    const Check check = checkName(topicName);
+    *utf8Bytes = check.utf8Bytes;
+    return describe(check, QLatin1String("topic name"));
 }
 
 QString Topic::filterError(QStringView filter)
