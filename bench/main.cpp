@@ -498,7 +498,8 @@ struct Report
         rssTable(os);
         threadTable(os);
         os << "\nRatios are client ÷ " << cfg.baseline << " (clients with -nd: ÷ " << cfg.baseline
-           << "-nd where it ran; msg/s: higher is better; latency and CPU: lower is better). CPU = user+system "
+           << "-nd where it ran; msg/s: higher is better; latency and CPU: lower is better). CPU = "
+              "user+system "
               "of the benchmark process during the measured part (both connections and all "
               "client threads), broker excluded. Peak RSS = VmHWM of the child process "
               "(Δ = above the RSS after connecting).\n";
@@ -550,8 +551,9 @@ std::string environmentHeader(const Config &cfg, const Broker *broker)
                   : std::string("GLIBC_TUNABLES=") + kBrokerMallocTunables)
        << ")\n";
     os << "- paho trace level: "
-       << (pahoDefaultTrace() ? "paho's default, TRACE_MINIMUM (QPAHO_BENCH_PAHO_TRACE=default)"
-                              : "ERROR for every client (QPaho: setPahoFunctionTraceEnabled(false))")
+       << (pahoDefaultTrace()
+                  ? "paho's default, TRACE_MINIMUM (QPAHO_BENCH_PAHO_TRACE=default)"
+                  : "ERROR for every client (QPaho: setPahoFunctionTraceEnabled(false))")
        << "\n";
     os << "- QPaho allocator tuning: "
        << (qgetenv("QPAHO_MALLOC_TUNING") == "0" ? "off (QPAHO_MALLOC_TUNING=0)"
@@ -586,8 +588,8 @@ int runCallgrind(const Config &cfg, Broker &broker)
     std::ostringstream os;
     os << "\n### Instructions per message under callgrind (measured part only: publish loop "
           "until the last receipt, all threads of the benchmark process, broker excluded)\n\n"
-       << "| scenario | client | N | instructions | per message | ×" << cfg.baseline
-       << " | check |\n|---|---|--:|--:|--:|--:|---|\n";
+       << "| scenario | client | N | instructions | per message | ×" << cfg.baseline << " (-nd: ×"
+       << cfg.baseline << "-nd) | check |\n|---|---|--:|--:|--:|--:|---|\n";
     for (const Scenario *s : cfg.scenarios) {
         std::map<std::string, double> perMsg;
         for (const auto &c : cfg.clients) {
@@ -636,7 +638,12 @@ int runCallgrind(const Config &cfg, Broker &broker)
                 = static_cast<double>(s->kind == Kind::Latency ? r.latUs.size() : r.received);
             const double pm = n > 0 ? total / n : std::nan("");
             perMsg[c] = pm;
-            const double base = perMsg.count(cfg.baseline) ? perMsg[cfg.baseline] : std::nan("");
+            // Like for like, as in the throughput tables: -nd clients against the -nd baseline
+            // when it ran (list it first).
+            const std::string nd = cfg.baseline + "-nd";
+            const std::string baseName
+                = clientWantsNoDelay(c) && perMsg.count(nd) ? nd : cfg.baseline;
+            const double base = perMsg.count(baseName) ? perMsg[baseName] : std::nan("");
             os << "| " << s->name << " | " << c << " | " << r.n << " | " << fmt(total, 0) << " | "
                << fmt(pm, 0) << " | " << fmtRatio(pm, base) << " | "
                << (r.ok ? std::string("ok") : "**FAIL**: " + r.error) << " |\n";
