@@ -82,3 +82,5 @@ qpaho_add_test(tst_subscription LABELS broker TIMEOUT 180)
 foreach(suite tst_corerequests tst_coreconnection tst_corerouting)
     qpaho_add_test(${suite} LABELS unit core TIMEOUT 60 INTERNAL)
 endforeach()
+# The Bridge (paho's threads to the owner) alone, its callbacks called from std::threads.
+qpaho_add_test(tst_bridge LABELS unit TIMEOUT 120 INTERNAL LINK eclipse-paho-mqtt-c::paho-mqtt3as)

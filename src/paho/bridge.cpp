@@ -12,6 +12,7 @@
 #include <QtCore/QEvent>
 
 #include <cstring>
+#include <utility>
 
 namespace QPaho::Internal {
 
@@ -65,9 +66,14 @@ Bridge::~Bridge()
 
 void Bridge::detach()
 {
-    std::lock_guard lock(m_mutex);
-    m_detached = true;
-    m_inbox.clear();
+    {
+        std::lock_guard lock(m_mutex);
+        m_detached.store(true, std::memory_order_relaxed);
+        m_inbox.clear();
+    }
+    // A callback that decided to wake before this point may be posting right now: wait for it.
+    // Any later one takes m_wakeMutex after this and sees m_detached.
+    std::lock_guard wakeLock(m_wakeMutex);
 }
 
 int Bridge::wakeEventType()
@@ -154,19 +160,32 @@ quint64 Bridge::takeDroppedCount()
 
 void Bridge::push(BridgeEvent &&event)
 {
-    std::lock_guard lock(m_mutex);
-    pushLocked(std::move(event));
+    std::unique_lock lock(m_mutex);
+    const bool mustWake = pushLocked(std::move(event));
+    lock.unlock();
+    if (mustWake)
+        wake();
 }
 
-void Bridge::pushLocked(BridgeEvent &&event)
+void Bridge::wake()
 {
-    if (m_detached)
-        return; // the owner has decided every outcome already, and may be gone
+    std::lock_guard lock(m_wakeMutex);
+    if (m_detached.load(std::memory_order_relaxed))
+        return; // the receiver may be gone
+    // postEvent is thread-safe. A wake that arrives after the owner already took the events is
+    // harmless: it finds the inbox empty.
+    QCoreApplication::postEvent(m_receiver, new QEvent(QEvent::Type(wakeEventType())));
+}
+
+bool Bridge::pushLocked(BridgeEvent &&event)
+{
+    if (m_detached.load(std::memory_order_relaxed))
+        return false; // the owner has decided every outcome already, and may be gone
     if (event.type == BridgeEvent::Type::MessageArrived) {
         if (m_maxPendingMessages > 0 && m_pendingMessages >= m_maxPendingMessages) {
             ++m_dropped;
             if (!m_dropOldest)
-                return; // reject the newest: this message is not queued
+                return false; // reject the newest: this message is not queued
             // Drop the oldest queued message: release its payload, keep a tombstone so
             // the order of the other events is untouched.
             for (; m_oldestCandidate < m_inbox.size(); ++m_oldestCandidate) {
@@ -182,11 +201,8 @@ void Bridge::pushLocked(BridgeEvent &&event)
         ++m_pendingMessages;
     }
     m_inbox.push_back(std::move(event));
-    if (!m_wakePosted) {
-        m_wakePosted = true;
-        // postEvent is thread-safe; the receiver outlives every paho callback.
-        QCoreApplication::postEvent(m_receiver, new QEvent(QEvent::Type(wakeEventType())));
-    }
+    // One wake per burst: m_wakePosted stays set until the owner takes the events.
+    return !std::exchange(m_wakePosted, true);
 }
 
 void Bridge::finishContext(Context *context, BridgeEvent &&event)
@@ -197,12 +213,15 @@ void Bridge::finishContext(Context *context, BridgeEvent &&event)
         m_inboundAliases.clear();
     event.requestId = context->requestId;
     event.kind = context->kind;
-    std::lock_guard lock(m_mutex);
+    std::unique_lock lock(m_mutex);
     // A connect context stays alive: paho may call its onFailure again (notes §2).
     const bool release = context->kind != RequestKind::Connect;
-    pushLocked(std::move(event));
+    const bool mustWake = pushLocked(std::move(event));
     if (release)
         releaseLocked(context);
+    lock.unlock();
+    if (mustWake)
+        wake();
 }
 
 void Bridge::installClientCallbacks(MQTTAsync handle, bool wantDeliveryComplete)

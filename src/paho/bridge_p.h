@@ -9,6 +9,7 @@
 // The Bridge between paho's callbacks (paho threads) and the owner thread: contexts per request,
 // the event queue, the inbound bound, and detach() so that a handle being destroyed never reports.
 
+#include "common/autotest_p.h"
 #include "paho/pahoevent_p.h"
 
 #include <QtCore/QHash>
@@ -20,6 +21,7 @@ extern "C" {
 #include <MQTTAsync.h>
 }
 
+#include <atomic>
 #include <mutex>
 #include <optional>
 #include <vector>
@@ -48,13 +50,13 @@ struct Context
     The paho side of a Client: paho's callbacks land here, on paho threads. Each
     callback copies what it needs, frees paho memory, appends to the inbox and wakes
     the owner with at most one posted event per burst, then returns. It never calls
-    paho, never blocks on anything but the leaf mutex below, and never runs user code.
+    paho, never blocks on anything but the two leaf mutexes below, and never runs user code.
 
     The Bridge outlives MQTTAsync_destroy: it is detached and handed to the HandleReaper
     with its handle, and deleted there after destroy has returned, when no callback can
     arrive any more.
 */
-class Bridge
+class QPAHO_AUTOTEST_EXPORT Bridge
 {
 public:
     /*! \a receiver gets a WakeEvent when the inbox goes from empty to non-empty. */
@@ -123,7 +125,12 @@ public:
 
 private:
     void push(BridgeEvent &&event); // takes the mutex
-    void pushLocked(BridgeEvent &&event);
+    // Queues \a event; true when the caller must wake the owner (wake()) once it has let go of
+    // the mutex.
+    [[nodiscard]] bool pushLocked(BridgeEvent &&event);
+    // Posts the wake event, outside m_mutex: the owner wakes at once and its takeEvents() would
+    // otherwise find the mutex still held by this thread, inside postEvent's eventfd write.
+    void wake();
     void finishContext(Context *context, BridgeEvent &&event);
     void unlinkLocked(Context *context);
     void releaseLocked(Context *context); // unlinks; back to the pool, or freed if it is full
@@ -134,12 +141,15 @@ private:
 
     QObject *const m_receiver;
     std::mutex m_mutex; // leaf lock: nothing else is ever locked while it is held
+    // Held around postEvent(), never with m_mutex: detach() passes through it, so once detach()
+    // has returned no wake is being posted to the receiver or ever will be.
+    std::mutex m_wakeMutex;
     std::vector<BridgeEvent> m_inbox;
     Context *m_contexts = nullptr;
     Context *m_spareContexts = nullptr; // singly linked through next
     int m_spareCount = 0;
     bool m_wakePosted = false;
-    bool m_detached = false;
+    std::atomic<bool> m_detached { false }; // written under m_mutex, read under m_wakeMutex too
     int m_maxPendingMessages = 0;
     bool m_dropOldest = true;
     int m_pendingMessages = 0;
