@@ -113,7 +113,7 @@ bool Throttle::acquire(Clock::time_point deadline)
 
 std::vector<std::string> baseClientNames()
 {
-    return { "rawpaho", "rawpaho-1by1", "pahocpp", "mosquitto", "qpaho" };
+    return { "rawpaho", "rawpaho-1by1", "rawpaho-qt", "pahocpp", "mosquitto", "qpaho" };
 }
 
 bool clientWantsNoDelay(std::string_view name)
@@ -132,9 +132,11 @@ std::unique_ptr<Driver> makeDriver(std::string_view name)
     if (clientWantsNoDelay(name))
         name.remove_suffix(3);
     if (name == "rawpaho")
-        return makeRawPahoDriver(true);
+        return makeRawPahoDriver(RawPahoMode::Bursts);
     if (name == "rawpaho-1by1")
-        return makeRawPahoDriver(false);
+        return makeRawPahoDriver(RawPahoMode::OneByOne);
+    if (name == "rawpaho-qt")
+        return makeRawPahoDriver(RawPahoMode::BurstsViaEventLoop);
     if (name == "pahocpp")
         return makePahoCppDriver();
     if (name == "mosquitto")

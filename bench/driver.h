@@ -191,9 +191,15 @@ public:
     virtual void close() = 0;
 };
 
+// How the raw paho driver waits and where its callbacks' work runs.
+enum class RawPahoMode {
+    Bursts, // "rawpaho", the baseline: refills the window in half-window bursts
+    OneByOne, // "rawpaho-1by1": wakes for every completion, refills one at a time
+    BurstsViaEventLoop, // "rawpaho-qt": Bursts, with the callbacks' work on the main event loop
+};
+
 // Factories, one per driver_<name>.cpp. They return nullptr if the client was not built in.
-// burstRefill: refill the window in half-window bursts (the baseline); false: one at a time.
-std::unique_ptr<Driver> makeRawPahoDriver(bool burstRefill = true);
+std::unique_ptr<Driver> makeRawPahoDriver(RawPahoMode mode = RawPahoMode::Bursts);
 std::unique_ptr<Driver> makePahoCppDriver();
 std::unique_ptr<Driver> makeMosquittoDriver();
 std::unique_ptr<Driver> makeQPahoDriver();

@@ -8,43 +8,18 @@
 // because QPaho delivers there. TCP_NODELAY as the client name says (QPaho's default is on:
 // "qpaho-nd"); the outbound byte budget is QPaho's default.
 #include "driver.h"
+#include "eventloopwait.h"
 
 #ifdef QPAHO_BENCH_HAVE_QPAHO
 
 #include <QPaho/QPaho>
 #include <QtCore/QCoreApplication>
-#include <QtCore/QEventLoop>
-#include <QtCore/QTimer>
 
 #include <algorithm>
 #include <functional>
 
 namespace bench {
 namespace {
-
-// Runs the main thread's event loop until pred() holds or the deadline passes. It blocks
-// in the event dispatcher like QEventLoop::exec() (processEvents() with a time limit would
-// return at once when nothing is pending and turn this into a busy loop that steals a core
-// from paho's threads). One timer at the deadline wakes it if nothing else does: a periodic
-// tick would wake the thread for nothing, which the raw paho drivers' timed condition waits do
-// not pay.
-bool waitUntil(const std::function<bool()> &pred, Clock::time_point deadline)
-{
-    if (pred())
-        return true;
-    QTimer atDeadline;
-    atDeadline.setSingleShot(true);
-    atDeadline.setTimerType(Qt::PreciseTimer);
-    const auto left
-        = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-    atDeadline.start(int(std::clamp<long long>(left + 1, 0, 24 * 3600 * 1000)));
-    while (!pred()) {
-        if (Clock::now() >= deadline)
-            return false;
-        QCoreApplication::processEvents(QEventLoop::AllEvents | QEventLoop::WaitForMoreEvents);
-    }
-    return true;
-}
 
 class QPahoDriver final : public Driver
 {

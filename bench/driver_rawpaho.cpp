@@ -9,10 +9,18 @@
 //
 // "rawpaho-1by1" is the earlier baseline, kept for comparison: it wakes for every completion
 // and refills one publish at a time, a wake-up per message that the expert program avoids.
+//
+// "rawpaho-qt" is the expert program with one change: its callbacks hand completions and
+// messages to the main thread's Qt event loop (MainThreadHop: one posted event per burst), where
+// they are counted, fed to the sink and echoed, and the main thread waits in that event loop.
+// It measures what delivering on the owner's event loop costs by itself, without QPaho.
 #include "driver.h"
+#include "eventloopwait.h"
+#include "mainthreadhop.h"
 
 #include <MQTTAsync.h>
 
+#include <algorithm>
 #include <string>
 
 namespace bench {
@@ -21,7 +29,11 @@ namespace {
 class RawPahoDriver final : public Driver
 {
 public:
-    explicit RawPahoDriver(bool burstRefill) : burstRefill_(burstRefill) { }
+    explicit RawPahoDriver(RawPahoMode mode)
+        : burstRefill_(mode != RawPahoMode::OneByOne),
+          viaEventLoop_(mode == RawPahoMode::BurstsViaEventLoop),
+          hop_([this](MainThreadHop::Item &item) { onMainThread(item); })
+    { }
     ~RawPahoDriver() override { close(); }
 
     bool open(const ConnectParams &p, Sink &sink, std::string &error) override
@@ -31,6 +43,8 @@ public:
         echoTopic_ = p.echoTopic;
         pub_.owner = sub_.owner = this;
         sub_.echoes = !p.echoTopic.empty();
+        pub_.index = 0;
+        sub_.index = 1;
         const auto before = p.tcpNoDelay ? socketInodes() : std::vector<unsigned long> {};
         const std::string uri = "tcp://" + p.host + ":" + std::to_string(p.port);
         // Both CONNECTs are issued before waiting: with paho 1.3.11 a client that connects while
@@ -63,14 +77,25 @@ public:
         MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
         ro.context = this;
         ro.onSuccess = [](void *ctx, MQTTAsync_successData *) {
-            static_cast<RawPahoDriver *>(ctx)->throttle_.release();
+            static_cast<RawPahoDriver *>(ctx)->completed();
         };
         ro.onFailure = [](void *ctx, MQTTAsync_failureData *) {
             auto *self = static_cast<RawPahoDriver *>(ctx);
             self->failedAsync_.fetch_add(1);
-            self->throttle_.release();
+            self->completed();
         };
+        const std::uint64_t limit = job.maxOutstanding;
+        const std::uint64_t refill = burstRefill_ ? std::max<std::uint64_t>(1, limit / 2) : 1;
         for (std::uint64_t i = 0; i < job.count; ++i) {
+            // Via the event loop the window opens there: wait in it, not on the throttle.
+            if (viaEventLoop_ && limit > 0 && throttle_.issued() - throttle_.completed() >= limit
+                && !waitUntil(
+                    [&] { return throttle_.issued() - throttle_.completed() <= limit - refill; },
+                    job.deadline)) {
+                res.timedOut = true;
+                res.error = "publish window did not open before the deadline";
+                break;
+            }
             if (!throttle_.acquire(job.deadline)) {
                 res.timedOut = true;
                 res.error = "publish window did not open before the deadline";
@@ -90,8 +115,18 @@ public:
         return res;
     }
 
+    bool waitReceived(Sink &sink, std::uint64_t target, Clock::time_point deadline) override
+    {
+        if (viaEventLoop_)
+            return waitUntil([&] { return sink.unique() >= target; }, deadline);
+        return sink.waitUnique(target, deadline);
+    }
+
     bool waitPublished(Clock::time_point deadline) override
     {
+        if (viaEventLoop_)
+            return waitUntil(
+                [this] { return throttle_.completed() >= throttle_.issued(); }, deadline);
         return throttle_.waitAllCompleted(deadline);
     }
 
@@ -132,8 +167,35 @@ private:
     {
         RawPahoDriver *owner = nullptr;
         MQTTAsync handle = nullptr;
+        int index = 0; // 0: publishing connection, 1: subscribing connection
         bool echoes = false; // ping-pong: republish to echoTopic_ instead of feeding the sink
     };
+
+    // A publish completed (paho's thread).
+    void completed()
+    {
+        if (viaEventLoop_)
+            hop_.post({ MainThreadHop::Item::Kind::Completion, 0, {} });
+        else
+            throttle_.release();
+    }
+
+    // What the callbacks would have done, on the main thread (rawpaho-qt).
+    void onMainThread(MainThreadHop::Item &item)
+    {
+        if (item.kind == MainThreadHop::Item::Kind::Completion) {
+            throttle_.release();
+            return;
+        }
+        Conn &conn = item.connection == 0 ? pub_ : sub_;
+        if (conn.echoes) {
+            MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
+            MQTTAsync_send(conn.handle, echoTopic_.c_str(), int(item.payload.size()),
+                item.payload.constData(), qos_, 0, &ro);
+        } else {
+            sink_->onMessage(item.payload.constData(), size_t(item.payload.size()));
+        }
+    }
 
     bool subscribe(
         Conn &c, const std::string &topic, int qos, const ConnectParams &p, std::string &error)
@@ -219,7 +281,10 @@ private:
     {
         auto *conn = static_cast<Conn *>(ctx);
         RawPahoDriver *self = conn->owner;
-        if (conn->echoes) {
+        if (self->viaEventLoop_) {
+            self->hop_.post({ MainThreadHop::Item::Kind::Message, conn->index,
+                QByteArray(static_cast<const char *>(m->payload), m->payloadlen) });
+        } else if (conn->echoes) {
             // Allowed from a callback: MQTTAsync_send checks the thread and does not re-lock.
             MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
             MQTTAsync_send(conn->handle, self->echoTopic_.c_str(), m->payloadlen, m->payload,
@@ -240,6 +305,8 @@ private:
     }
 
     const bool burstRefill_;
+    const bool viaEventLoop_;
+    MainThreadHop hop_; // rawpaho-qt only; outlives the handles (close() destroys them first)
     std::string payload_; // stamped and reused: paho copies it in MQTTAsync_send
     Conn pub_, sub_;
     Sink *sink_ = nullptr;
@@ -251,9 +318,9 @@ private:
 
 } // namespace
 
-std::unique_ptr<Driver> makeRawPahoDriver(bool burstRefill)
+std::unique_ptr<Driver> makeRawPahoDriver(RawPahoMode mode)
 {
-    return std::make_unique<RawPahoDriver>(burstRefill);
+    return std::make_unique<RawPahoDriver>(mode);
 }
 
 } // namespace bench

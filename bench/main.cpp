@@ -685,9 +685,10 @@ int main(int argc, char **argv)
         QStringLiteral("LIST"));
     const QCommandLineOption clientsOpt(QStringLiteral("clients"),
         QStringLiteral("Comma-separated clients: rawpaho, rawpaho-1by1 (the one-at-a-time refill), "
-                       "pahocpp, mosquitto, qpaho, each "
-                       "optionally with -nd (TCP_NODELAY). Default: "
-                       "rawpaho,rawpaho-nd,pahocpp,mosquitto,qpaho (those built)."),
+                       "rawpaho-qt (callbacks handed to the Qt event loop), pahocpp, mosquitto, "
+                       "qpaho, each optionally with -nd (TCP_NODELAY). Default: "
+                       "rawpaho,rawpaho-nd,rawpaho-qt-nd,pahocpp,mosquitto,qpaho,qpaho-nd (those "
+                       "built)."),
         QStringLiteral("LIST"));
     const QCommandLineOption baselineOpt(QStringLiteral("baseline"),
         QStringLiteral("Client the ratios refer to (rawpaho)."), QStringLiteral("CLIENT"),
@@ -800,8 +801,8 @@ int main(int argc, char **argv)
     }
     const auto wanted = parser.isSet(clientsOpt)
         ? splitList(parser.value(clientsOpt))
-        : std::vector<std::string> { "rawpaho", "rawpaho-nd", "pahocpp", "mosquitto", "qpaho",
-              "qpaho-nd" };
+        : std::vector<std::string> { "rawpaho", "rawpaho-nd", "rawpaho-qt-nd", "pahocpp",
+              "mosquitto", "qpaho", "qpaho-nd" };
     for (const auto &c : wanted) {
         if (makeDriver(c))
             cfg.clients.push_back(c);
