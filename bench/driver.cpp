@@ -101,8 +101,7 @@ bool Throttle::acquire(Clock::time_point deadline)
     } else if (completed_.aborted()) {
         return false;
     } else if (issued_ - completed_.value() >= limit_
-        && !completed_.waitFor(
-            issued_ - limit_ + std::clamp<std::uint64_t>(refill_, 1, limit_), deadline)) {
+        && !completed_.waitFor(issued_ - limit_ + refillStep(), deadline)) {
         return false;
     }
     ++issued_;

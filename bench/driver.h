@@ -5,6 +5,7 @@
 // to Driver, Sink and Throttle, so adding a client means adding one driver_<name>.cpp.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -99,6 +100,10 @@ public:
     void setLimit(std::uint64_t limit) noexcept { limit_ = limit; }
     void setRefill(std::uint64_t refill) noexcept { refill_ = refill; }
     bool acquire(Clock::time_point deadline); // false on timeout / abort
+    // For drivers whose completions arrive through an event loop that must run while they wait
+    // (acquire() would block it): the window is full, and it has since drained by `refill`.
+    bool full() const noexcept { return limit_ > 0 && issued_ - completed() >= limit_; }
+    bool refilled() const noexcept { return issued_ - completed() <= limit_ - refillStep(); }
     void release() noexcept { completed_.add(); }
     std::uint64_t issued() const noexcept { return issued_; }
     std::uint64_t completed() const noexcept { return completed_.value(); }
@@ -110,6 +115,11 @@ public:
     void abort() noexcept { completed_.abort(); }
 
 private:
+    std::uint64_t refillStep() const noexcept
+    {
+        return std::clamp<std::uint64_t>(refill_, 1, limit_);
+    }
+
     std::uint64_t limit_ = 0;
     std::uint64_t refill_ = 1;
     std::uint64_t issued_ = 0; // publishing thread only

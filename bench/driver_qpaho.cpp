@@ -115,21 +115,18 @@ public:
     {
         PublishResult r;
         throttle_.setLimit(job.maxOutstanding);
-        const QString topic = QString::fromStdString(job.topic);
         // Like the expert raw paho program: once the window is full, wait until half of it
         // has completed and refill that half in one burst (QPAHO_BENCH_REFILL=1 refills each
         // slot as soon as it opens).
-        const std::uint64_t refill = qEnvironmentVariableIntValue("QPAHO_BENCH_REFILL") == 1
-            ? 1
-            : std::max<std::uint64_t>(1, job.maxOutstanding / 2);
+        throttle_.setRefill(
+            qEnvironmentVariableIntValue("QPAHO_BENCH_REFILL") == 1 ? 1 : job.maxOutstanding / 2);
+        const QString topic = QString::fromStdString(job.topic);
         for (std::uint64_t i = 0; i < job.count; ++i) {
-            if (job.maxOutstanding > 0
-                && throttle_.issued() - throttle_.completed() >= job.maxOutstanding
+            if (throttle_.full()
                 && !waitUntil(
                     [&] {
                         syncCompleted();
-                        return throttle_.issued() - throttle_.completed()
-                            <= job.maxOutstanding - refill;
+                        return throttle_.refilled();
                     },
                     job.deadline)) {
                 r.timedOut = true;

@@ -20,7 +20,6 @@
 
 #include <MQTTAsync.h>
 
-#include <algorithm>
 #include <string>
 
 namespace bench {
@@ -84,19 +83,11 @@ public:
             self->failedAsync_.fetch_add(1);
             self->completed();
         };
-        const std::uint64_t limit = job.maxOutstanding;
-        const std::uint64_t refill = burstRefill_ ? std::max<std::uint64_t>(1, limit / 2) : 1;
         for (std::uint64_t i = 0; i < job.count; ++i) {
             // Via the event loop the window opens there: wait in it, not on the throttle.
-            if (viaEventLoop_ && limit > 0 && throttle_.issued() - throttle_.completed() >= limit
-                && !waitUntil(
-                    [&] { return throttle_.issued() - throttle_.completed() <= limit - refill; },
-                    job.deadline)) {
-                res.timedOut = true;
-                res.error = "publish window did not open before the deadline";
-                break;
-            }
-            if (!throttle_.acquire(job.deadline)) {
+            const bool open = !viaEventLoop_ || !throttle_.full()
+                || waitUntil([this] { return throttle_.refilled(); }, job.deadline);
+            if (!open || !throttle_.acquire(job.deadline)) {
                 res.timedOut = true;
                 res.error = "publish window did not open before the deadline";
                 break;

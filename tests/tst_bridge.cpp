@@ -61,18 +61,16 @@ private Q_SLOTS:
         Bridge bridge(&receiver);
         receiver.bridge = &bridge;
         constexpr int kEvents = 100;
-        std::thread paho([&] {
+        std::jthread([&] {
             for (int i = 0; i < kEvents; ++i)
                 deliver(bridge, i);
-        });
-        paho.join();
+        }).join();
         // All 100 came before the owner looked: one burst, one wake.
         QTRY_COMPARE(receiver.taken, size_t(kEvents));
         QCOMPARE(receiver.wakes, 1);
 
         // The next event after the owner took the burst wakes it again.
-        std::thread later([&] { deliver(bridge, kEvents); });
-        later.join();
+        std::jthread([&] { deliver(bridge, kEvents); }).join();
         QTRY_COMPARE(receiver.taken, size_t(kEvents + 1));
         QCOMPARE(receiver.wakes, 2);
         bridge.detach();
@@ -86,7 +84,8 @@ private Q_SLOTS:
         Bridge bridge(&receiver);
         receiver.bridge = &bridge;
         constexpr int kPerThread = 20000;
-        std::vector<std::thread> paho;
+        // jthreads: a failed check returns early, and they are joined before the bridge dies.
+        std::vector<std::jthread> paho;
         for (int t = 0; t < 2; ++t) {
             paho.emplace_back([&] {
                 for (int i = 0; i < kPerThread; ++i)
@@ -94,8 +93,6 @@ private Q_SLOTS:
             });
         }
         QTRY_COMPARE_WITH_TIMEOUT(receiver.taken, size_t(2 * kPerThread), 20000);
-        for (auto &t : paho)
-            t.join();
         QVERIFY(receiver.wakes >= 1);
         QVERIFY(receiver.wakes <= 2 * kPerThread);
         bridge.detach();
@@ -110,12 +107,12 @@ private Q_SLOTS:
             auto receiver = std::make_unique<Receiver>();
             Bridge bridge(receiver.get());
             receiver->bridge = &bridge;
-            std::atomic<bool> stop { false };
             std::atomic<int> delivered { 0 };
-            std::vector<std::thread> paho;
+            // jthreads: stopped and joined on every way out of the round, before the bridge dies.
+            std::vector<std::jthread> paho;
             for (int t = 0; t < 2; ++t) {
-                paho.emplace_back([&] {
-                    while (!stop.load(std::memory_order_relaxed)) {
+                paho.emplace_back([&](std::stop_token stop) {
+                    while (!stop.stop_requested()) {
                         deliver(bridge, 1);
                         delivered.fetch_add(1, std::memory_order_relaxed);
                     }
@@ -135,9 +132,6 @@ private Q_SLOTS:
                 std::this_thread::yield();
             QVERIFY(delivered.load() >= before + 100);
             QCoreApplication::sendPostedEvents(); // nothing may be posted for the deleted one
-            stop = true;
-            for (auto &t : paho)
-                t.join();
         }
     }
 };
