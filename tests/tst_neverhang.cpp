@@ -6,6 +6,8 @@
 #include "common/qpahotest.h"
 #include "common/workerthread.h"
 
+#include "paho/handlereaper_p.h"
+
 #include <QPaho/QPaho>
 
 #include <QtCore/QElapsedTimer>
@@ -439,6 +441,9 @@ void TstNeverHang::publishRacingConnectionLossIsBuffered()
 
 void TstNeverHang::cleanupTestCase()
 {
+    // paho traces until its last handle is destroyed (on the reaper's thread): restored first,
+    // QTest's handler would receive those lines while QTest tears its logger down (SIGSEGV).
+    QPaho::Internal::HandleReaper::waitForIdle();
     qInstallMessageHandler(g_previousHandler);
 }
 

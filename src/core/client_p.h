@@ -15,6 +15,7 @@
 
 #include "core/backoffschedule_p.h"
 #include "core/resendloopguard_p.h"
+#include "paho/misattributedsocketerror_p.h"
 #include "paho/pahoevent_p.h"
 #include "paho/pahosession_p.h"
 
@@ -178,6 +179,7 @@ private:
     bool m_everConnected = false;
     int m_uriIndex = 0;
     int m_failedAttemptsInCycle = 0;
+    Internal::MisattributedSocketError m_misattributedSocketError; // paho workaround: one retry
     Internal::BackoffSchedule m_backoff; // delays between reconnect rounds
     QTimer m_reconnectTimer;
     QTimer m_timeoutTimer;

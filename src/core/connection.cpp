@@ -120,6 +120,7 @@ QFuture<ConnectResult> ClientPrivate::connectToHost(const ConnectOptions &newOpt
         clientId = generateClientId(); // MQTT 5 with clean start: let the broker assign one
     m_uriIndex = 0;
     m_failedAttemptsInCycle = 0;
+    m_misattributedSocketError.reset();
     m_backoff.reset();
     m_everConnected = false;
     m_resendGuard.reset();
@@ -219,6 +220,7 @@ void ClientPrivate::handleConnectSuccess(const BridgeEvent &event)
     // paho re-sends what it holds when the broker resumed the session.
     m_resendGuard.connected(m_clock.elapsed(), event.sessionPresent && m_inFlightAcked > 0);
     m_failedAttemptsInCycle = 0;
+    m_misattributedSocketError.reset();
     m_backoff.reset();
     if (wasReconnect) {
         ++reconnectCount;
@@ -255,6 +257,14 @@ void ClientPrivate::handleConnectFailure(const BridgeEvent &event)
     m_paho->connectAttemptEnded();
     if (state != Client::State::Connecting && state != Client::State::Reconnecting)
         return; // a late or repeated failure of an attempt that no longer matters
+    if (m_misattributedSocketError.retryAfterFailure(event.code, event.text)) {
+        // paho may have blamed this attempt for another connection's error (paho workaround,
+        // paho/misattributedsocketerror_p.h): the same attempt again, nothing reported.
+        qCDebug(lcClient) << "connect attempt failed with paho's \"socket error\", which may"
+                          << "belong to another connection: trying again at once";
+        startConnectAttempt();
+        return;
+    }
     const bool v5 = isMqtt5();
     Result result;
     int reason = 0;

@@ -23,7 +23,8 @@ struct Entry
     // The newest release checked for the defect: 1.3.11 is what the test machines run (Debian
     // 12's 1.3.12) and where each workaround's test shows the defect; 1.3.13 is upstream's source
     // (tag v1.3.13 and master of February 2024) read for the same code path; the failed-write
-    // defect was followed through 1.3.16 (docs/paho-resend-loop.md).
+    // defect was followed through 1.3.16 (docs/paho-resend-loop.md), the misattributed socket
+    // error through 1.3.15 and master of January 2026.
     PahoVersion newestChecked;
     // The first release that fixes it; invalid while no fix is known. Record a fix here only
     // when the workaround's test fails against that release without the workaround.
@@ -39,6 +40,7 @@ constexpr std::array<Entry, kWorkaroundCount> kTable { {
     { Workaround::BlockingDestroy, "blocking-destroy", { 1, 3, 13 }, kNoFix },
     { Workaround::FailedWriteCorruptsSession, "failed-write-corrupts-session", { 1, 3, 16 },
         kNoFix },
+    { Workaround::MisattributedSocketError, "misattributed-socket-error", { 1, 3, 15 }, kNoFix },
 } };
 
 constexpr bool tableInEnumOrder()

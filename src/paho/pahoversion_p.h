@@ -86,8 +86,12 @@ enum class Workaround {
     // (upstream #1621, #1622): the handle must never be destroyed nor connected again.
     // PahoQuarantine::park().
     FailedWriteCorruptsSession,
+    // paho's receive thread looks up the client of a failed socket by its number after letting
+    // go of its mutex: a connection opened meanwhile with the reused number is blamed ("socket
+    // error") and closed. MisattributedSocketError::retryAfterFailure().
+    MisattributedSocketError,
 };
-constexpr int kWorkaroundCount = 5;
+constexpr int kWorkaroundCount = 6;
 
 // What MQTTAsync_getVersionInfo() reports, read once (thread-safe). Invalid if unparsable.
 QPAHO_AUTOTEST_EXPORT PahoVersion reportedPahoVersion();
