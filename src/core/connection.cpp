@@ -257,9 +257,11 @@ void ClientPrivate::handleConnectFailure(const BridgeEvent &event)
     m_paho->connectAttemptEnded();
     if (state != Client::State::Connecting && state != Client::State::Reconnecting)
         return; // a late or repeated failure of an attempt that no longer matters
-    if (m_misattributedSocketError.retryAfterFailure(event.code, event.text)) {
+    if (!m_disconnectAfterConnect
+        && m_misattributedSocketError.retryAfterFailure(event.code, event.text)) {
         // paho may have blamed this attempt for another connection's error (paho workaround,
-        // paho/misattributedsocketerror_p.h): the same attempt again, nothing reported.
+        // paho/misattributedsocketerror_p.h): the same attempt again, nothing reported. Not
+        // when a disconnect waits for the attempt to end.
         qCDebug(lcClient) << "connect attempt failed with paho's \"socket error\", which may"
                           << "belong to another connection: trying again at once";
         startConnectAttempt();
