@@ -174,7 +174,7 @@ private Q_SLOTS:
     void invalidSnapshotDoesNothing();
     void trackerDisabledDoesNothing();
     void trackerEnabled();
-    void manyFdsStayCheap();
+    void findsTheSocketAmongManyFds();
     void peerPortFromServerUri_data();
     void peerPortFromServerUri();
 
@@ -433,9 +433,11 @@ void tst_NoDelay::trackerEnabled()
     QVERIFY(hasNoDelay(second.get())); // left as it is
 }
 
-void tst_NoDelay::manyFdsStayCheap()
+void tst_NoDelay::findsTheSocketAmongManyFds()
 {
-    // A few hundred unrelated fds (sockets and files), then the full snapshot + scan.
+    // A few hundred unrelated fds (sockets and files), then the full snapshot + scan: the one
+    // new TCP socket to the port is found among them. The times are printed, not asserted
+    // (speed lives in bench/; typically well under 1 ms each).
     std::vector<Fd> noise;
     for (int i = 0; i < 200; ++i) {
         int pair[2];
@@ -468,9 +470,6 @@ void tst_NoDelay::manyFdsStayCheap()
     QVERIFY(hasNoDelay(target.get()));
     qDebug("%zu sockets + 200 files: snapshot %lld us, apply %lld us", allSockets().size(),
         snapshotNs / 1000, applyNs / 1000);
-    // Generous bounds (shared CI machines); typically well under 1 ms each.
-    QVERIFY2(snapshotNs < 50'000'000, "snapshot too slow");
-    QVERIFY2(applyNs < 50'000'000, "apply too slow");
 }
 
 void tst_NoDelay::peerPortFromServerUri_data()
