@@ -8,6 +8,7 @@
 // holds the receive thread in it (this executable's pthread_mutex_lock, armed from paho's
 // trace) until the send thread has opened the new connection, so the blame happens every run.
 #include "common/qpahotest.h"
+#include "common/rawpahoclient.h"
 #include "common/sockets.h"
 
 #include "paho/misattributedsocketerror_p.h"
@@ -33,7 +34,6 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
-#include <string>
 #include <vector>
 
 using namespace QPahoTest;
@@ -158,64 +158,6 @@ private:
     std::vector<int> m_fillers;
 };
 
-// What a raw paho connect ended with (written on paho's threads).
-struct RawOutcome
-{
-    std::atomic<int> state { 0 }; // 0 pending, 1 succeeded, 2 failed
-    std::mutex mutex;
-    std::string message;
-    int code = 0;
-
-    static void onSuccess(void *context, MQTTAsync_successData *)
-    {
-        static_cast<RawOutcome *>(context)->state = 1;
-    }
-    static void onFailure(void *context, MQTTAsync_failureData *data)
-    {
-        auto *outcome = static_cast<RawOutcome *>(context);
-        {
-            const std::lock_guard lock(outcome->mutex);
-            outcome->code = data ? data->code : 0;
-            outcome->message = data && data->message ? data->message : "";
-        }
-        outcome->state = 2;
-    }
-};
-
-// A raw paho handle, destroyed with its scope.
-struct RawClient
-{
-    MQTTAsync handle = nullptr;
-    RawOutcome outcome;
-
-    explicit RawClient(const QString &uri)
-    {
-        const QByteArray id = uniqueId(QStringLiteral("raw")).toUtf8();
-        MQTTAsync_create(&handle, uri.toUtf8().constData(), id.constData(),
-            MQTTCLIENT_PERSISTENCE_NONE, nullptr);
-    }
-    ~RawClient()
-    {
-        if (handle)
-            MQTTAsync_destroy(&handle);
-    }
-    RawClient(const RawClient &) = delete;
-    RawClient &operator=(const RawClient &) = delete;
-
-    int connect()
-    {
-        MQTTAsync_connectOptions options = MQTTAsync_connectOptions_initializer;
-        options.cleansession = 1;
-        // Not MQTTVERSION_DEFAULT: with it paho answers a lost connect with a second one (MQTT
-        // 3.1), which would take the failed socket's number itself.
-        options.MQTTVersion = MQTTVERSION_3_1_1;
-        options.onSuccess = &RawOutcome::onSuccess;
-        options.onFailure = &RawOutcome::onFailure;
-        options.context = &outcome;
-        return MQTTAsync_connect(handle, &options);
-    }
-};
-
 } // namespace
 
 class TstMisattributedSocketError : public QObject
@@ -278,9 +220,12 @@ int TstMisattributedSocketError::holdReceiveThreadAfterFailedConnect()
         qWarning("cannot listen: %s", qPrintable(m_silent->errorString()));
         return -1;
     }
+    // MQTT 3.1.1, not paho's default version: with that paho answers a lost connect with a
+    // second one (MQTT 3.1), which would take the failed socket's number itself.
     m_victimOfPeer = std::make_unique<RawClient>(
-        QStringLiteral("tcp://127.0.0.1:%1").arg(m_silent->serverPort()));
-    if (m_victimOfPeer->connect() != MQTTASYNC_SUCCESS)
+        QStringLiteral("tcp://127.0.0.1:%1").arg(m_silent->serverPort()),
+        uniqueId(QStringLiteral("peergone")));
+    if (!m_victimOfPeer->startConnect())
         return -1;
     QTcpSocket *peer = nullptr;
     // The CONNECT arrived: paho waits for a CONNACK on that socket.
@@ -358,15 +303,14 @@ void TstMisattributedSocketError::rawPahoBlamesTheNewConnect()
 {
     const int failedSocket = holdReceiveThreadAfterFailedConnect();
     QVERIFY(failedSocket >= 0);
-    RawClient blamed(m_broker.tcpUri());
-    QCOMPARE(blamed.connect(), MQTTASYNC_SUCCESS);
-    QTRY_VERIFY_WITH_TIMEOUT(blamed.outcome.state != 0, kTimeoutMs);
+    RawClient blamed(m_broker.tcpUri(), uniqueId(QStringLiteral("blamed")));
+    QVERIFY(blamed.startConnect());
+    QTRY_VERIFY_WITH_TIMEOUT(blamed.connectState() != 0, kTimeoutMs);
     QCOMPARE(RaceWindow::newSocket.load(), failedSocket);
     QCOMPARE(RaceWindow::blamedSocket.load(), failedSocket);
-    QCOMPARE(blamed.outcome.state.load(), 2);
-    const std::lock_guard lock(blamed.outcome.mutex);
-    QCOMPARE(blamed.outcome.code, MQTTASYNC_FAILURE);
-    QCOMPARE(QString::fromStdString(blamed.outcome.message), QStringLiteral("socket error"));
+    QCOMPARE(blamed.connectState(), 2);
+    QCOMPARE(blamed.connectFailureCode(), MQTTASYNC_FAILURE);
+    QCOMPARE(blamed.connectFailureMessage(), QByteArray("socket error"));
 }
 
 void TstMisattributedSocketError::clientConnectsDespiteTheBlame()

@@ -436,8 +436,8 @@ void tst_NoDelay::trackerEnabled()
 void tst_NoDelay::findsTheSocketAmongManyFds()
 {
     // A few hundred unrelated fds (sockets and files), then the full snapshot + scan: the one
-    // new TCP socket to the port is found among them. The times are printed, not asserted
-    // (speed lives in bench/; typically well under 1 ms each).
+    // new TCP socket to the port is found among them. The times are printed, not asserted (a
+    // test asserts behaviour, not speed; typically well under 1 ms each).
     std::vector<Fd> noise;
     for (int i = 0; i < 200; ++i) {
         int pair[2];
