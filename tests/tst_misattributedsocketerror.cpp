@@ -7,6 +7,7 @@
 // its connect failing with "socket error". That window is a few instructions wide. This suite
 // holds the receive thread in it (this executable's pthread_mutex_lock, armed from paho's
 // trace) until the send thread has opened the new connection, so the blame happens every run.
+#include "common/pretendfixedpaho.h"
 #include "common/qpahotest.h"
 #include "common/rawpahoclient.h"
 #include "common/sockets.h"
@@ -209,8 +210,6 @@ void TstMisattributedSocketError::cleanup()
     m_victimOfPeer.reset();
     m_silent.reset();
     m_bystander.reset();
-    QPaho::Internal::setPahoFixedInForTesting(Workaround::MisattributedSocketError, {});
-    QPaho::Internal::setPahoVersionForTesting({});
 }
 
 int TstMisattributedSocketError::holdReceiveThreadAfterFailedConnect()
@@ -322,8 +321,7 @@ void TstMisattributedSocketError::clientConnectsDespiteTheBlame()
 
 void TstMisattributedSocketError::gateOffReportsTheBlame()
 {
-    QPaho::Internal::setPahoVersionForTesting({ 99, 0, 0 });
-    QPaho::Internal::setPahoFixedInForTesting(Workaround::MisattributedSocketError, { 99, 0, 0 });
+    const PretendFixedPaho fixed { Workaround::MisattributedSocketError };
     QVERIFY(!QPaho::Internal::pahoNeeds(Workaround::MisattributedSocketError));
     const QPaho::ConnectResult result = connectClientInTheWindow();
     QCOMPARE(result.error(), Error::ConnectionFailed);

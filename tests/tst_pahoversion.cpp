@@ -4,6 +4,7 @@
 // versions keep them until a fix is recorded, and with a pretended fixed paho each workaround
 // is off, shown by what it does to the process (a thread, a socket option, a queued destroy,
 // a parked handle), next to the same observation with the real paho.
+#include "common/pretendfixedpaho.h"
 #include "common/qpahotest.h"
 #include "common/reaperhold.h"
 #include "common/sockets.h"
@@ -30,6 +31,7 @@ using QPaho::Internal::HandleReaper;
 using QPaho::Internal::kWorkaroundCount;
 using QPaho::Internal::PahoVersion;
 using QPaho::Internal::Workaround;
+using QPahoTest::PretendFixedPaho;
 namespace PahoQuarantine = QPaho::Internal::PahoQuarantine;
 
 Q_DECLARE_METATYPE(PahoVersion)
@@ -58,29 +60,6 @@ std::vector<Workaround> allWorkarounds()
         all.push_back(Workaround(i));
     return all;
 }
-
-// Pretends, for one scope, a paho 99.0.0 that fixed `fixed` (and only those).
-class PretendFixedPaho
-{
-public:
-    PretendFixedPaho(std::initializer_list<Workaround> fixed) : m_fixed(fixed)
-    {
-        QPaho::Internal::setPahoVersionForTesting({ 99, 0, 0 });
-        for (const Workaround w : m_fixed)
-            QPaho::Internal::setPahoFixedInForTesting(w, { 99, 0, 0 });
-    }
-    ~PretendFixedPaho()
-    {
-        for (const Workaround w : m_fixed)
-            QPaho::Internal::setPahoFixedInForTesting(w, {});
-        QPaho::Internal::setPahoVersionForTesting({});
-    }
-    PretendFixedPaho(const PretendFixedPaho &) = delete;
-    PretendFixedPaho &operator=(const PretendFixedPaho &) = delete;
-
-private:
-    std::vector<Workaround> m_fixed;
-};
 
 } // namespace
 
