@@ -17,7 +17,16 @@ const persistence = (await load('aedes-persistence-redis')).default
 const mqemitter = (await load('mqemitter-redis')).default
 
 const redis = { host: '127.0.0.1', port: Number(redisPort) }
-const broker = await Aedes.createBroker({ id, persistence: persistence(redis), mq: mqemitter(redis) })
+// No ready check on the emitter's connections. ioredis 5.8.2 and later write a SUBSCRIBE issued
+// between connecting and its ready check at once, and the ready check's INFO then fails in
+// subscriber mode: "Connection in subscriber mode, only subscriber commands may be used", an
+// unhandled 'error' that ends the node (ioredis issue #2037; seen once at the start of
+// tst_cluster). The check only waits for a redis that is loading a dump, and the fixture's redis
+// starts empty and accepts connections before any node starts.
+const emitterRedis = { ...redis, enableReadyCheck: false }
+const broker = await Aedes.createBroker({
+  id, persistence: persistence(redis), mq: mqemitter(emitterRedis)
+})
 const server = net.createServer(broker.handle)
 server.on('error', (e) => { console.error(`Error: ${e.message}`); process.exit(1) })
 await new Promise((resolve) => server.listen(Number(port), '127.0.0.1', resolve))
