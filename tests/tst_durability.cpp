@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: EPL-2.0 OR BSD-3-Clause
 // The heavy reliability tests: a QoS 1 + QoS 2 stream through five broker restarts (every
-// QoS 1 message at least once, every QoS 2 message exactly once), a broker killed with
-// SIGKILL mid-stream, and an application restart that re-sends persisted publishes.
+// QoS 1 message at least once, every QoS 2 message that succeeded exactly once), a broker killed
+// with SIGKILL mid-stream, and an application restart that re-sends persisted publishes.
 #include "common/faultproxy.h"
 #include "common/qpahotest.h"
 
@@ -10,11 +10,13 @@
 #include <QtCore/QDirIterator>
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QMap>
+#include <QtCore/QSet>
 #include <QtCore/QStringList>
 #include <QtCore/QTemporaryDir>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -61,16 +63,19 @@ struct Completions
     int ok = 0;
     int failed = 0;
     QList<Result> errors;
+    // onFailure (optional) runs for a failed request, after it was counted.
     template<typename T>
-    void track(QFuture<T> future)
+    void track(QFuture<T> future, std::function<void(const T &)> onFailure = {})
     {
-        future.then(&context, [this](const T &result) {
+        future.then(&context, [this, onFailure = std::move(onFailure)](const T &result) {
             if (result.isOk()) {
                 ++ok;
-            } else {
-                ++failed;
-                errors.append(result);
+                return;
             }
+            ++failed;
+            errors.append(result);
+            if (onFailure)
+                onFailure(result);
         });
     }
     int finished() const { return ok + failed; }
@@ -87,6 +92,14 @@ struct Completions
     }
 };
 
+// A request QPaho failed because it abandoned paho's session after a broken publish write
+// (docs/paho-resend-loop.md): only a QoS 2 publish that paho held fails that way.
+bool failedByAbandonedSession(const Result &result)
+{
+    return result.error() == Error::ConnectionLost
+        && result.errorString().contains(QLatin1String("abandon paho's session state"));
+}
+
 int numberOf(const QByteArray &payload)
 {
     bool ok = false;
@@ -95,10 +108,10 @@ int numberOf(const QByteArray &payload)
 }
 
 // Sequence numbers 0..n-1 that were not received (at most the first 10, for messages).
-QList<int> missing(const std::vector<int> &counts)
+QList<int> missing(const std::vector<int> &counts, int atMost = 10)
 {
     QList<int> out;
-    for (size_t i = 0; i < counts.size() && out.size() < 10; ++i) {
+    for (size_t i = 0; i < counts.size() && out.size() < atMost; ++i) {
         if (counts[i] == 0)
             out.append(int(i));
     }
@@ -147,8 +160,13 @@ void TstDurability::initTestCase()
 
 // N QoS 1 and N QoS 2 messages, published by one Client (persistent session, fixed id)
 // through five SIGTERM restarts of the broker, received by another (persistent session,
-// subscribed at QoS 1 / QoS 2). Every publish succeeds, every QoS 1 message arrives at least
-// once and every QoS 2 message exactly once, and nothing is left pending.
+// subscribed at QoS 1 / QoS 2). Every QoS 1 publish succeeds and arrives at least once, every
+// QoS 2 publish that succeeds arrives exactly once, and nothing is left pending.
+// A restart can break a publish write (mosquitto closes a socket with unread data in it: a
+// reset). QPaho then abandons paho's session: the QoS 2 publishes paho held fail with
+// ConnectionLost, saying the broker may or may not have them (docs/paho-resend-loop.md); such
+// a message arrives at most once. Nothing else may fail. (Seen once, under asan with four
+// suites at once: 22 failures, of which the log showed 5 as such QoS 2 publishes.)
 void TstDurability::streamThroughFiveBrokerRestarts()
 {
     // The issue asks for 20,000 of each; QPAHO_DURABILITY_N overrides it for quick runs.
@@ -196,10 +214,15 @@ void TstDurability::streamThroughFiveBrokerRestarts()
         reliableOptions(broker.tcpUri(), uniqueId(QStringLiteral("durpub")), false))));
 
     Completions completions;
+    QSet<int> abandoned2; // QoS 2 publishes failed by an abandoned paho session
     for (int i = 0; i < n; ++i) {
         const QByteArray payload = QByteArray::number(i);
         completions.track(publisher.publish(topic1, payload, 1));
-        completions.track(publisher.publish(topic2, payload, 2));
+        completions.track<PublishResult>(
+            publisher.publish(topic2, payload, 2), [&abandoned2, i](const PublishResult &result) {
+                if (failedByAbandonedSession(result))
+                    abandoned2.insert(i);
+            });
     }
 
     // Restart the broker each time another sixth of the stream has completed.
@@ -219,27 +242,40 @@ void TstDurability::streamThroughFiveBrokerRestarts()
         qPrintable(
             QStringLiteral("%1 of %2 publishes finished").arg(completions.finished()).arg(2 * n)),
         120000);
-    QVERIFY2(completions.failed == 0, qPrintable(completions.failures()));
-    QCOMPARE(publisher.messagesSent(), quint64(2 * n));
+    QVERIFY2(completions.failed == abandoned2.size(), qPrintable(completions.failures()));
+    if (completions.failed > 0)
+        qInfo("%s (abandoned paho sessions)", qPrintable(completions.failures()));
+    QCOMPARE(publisher.messagesSent(), quint64(2 * n - completions.failed));
     QCOMPARE(publisher.reconnects(), restarts);
     QCOMPARE(publisherConnected.count(), restarts + 1);
 
-    // Every QoS 1 message at least once, every QoS 2 message exactly once.
-    QTRY_VERIFY2_WITH_TIMEOUT(missing(received1).isEmpty() && missing(received2).isEmpty(),
+    // Every QoS 1 message at least once, every QoS 2 message that succeeded exactly once.
+    const auto missing2 = [&] {
+        QList<int> out;
+        for (int i : missing(received2, n)) {
+            if (!abandoned2.contains(i))
+                out.append(i);
+        }
+        return out.mid(0, 10);
+    };
+    QTRY_VERIFY2_WITH_TIMEOUT(missing(received1).isEmpty() && missing2().isEmpty(),
         qPrintable(QStringLiteral("missing QoS 1: %1; QoS 2: %2")
-                       .arg(describe(missing(received1)), describe(missing(received2)))),
+                       .arg(describe(missing(received1)), describe(missing2()))),
         60000);
     // A last QoS 2 message, published after everything else, flushes late duplicates.
     QPAHO_VERIFY_OK(await(publisher.publish(topic2, "end", 2)));
     QTRY_COMPARE_WITH_TIMEOUT(others, 1, kLong); // "end"
     QList<int> duplicates;
+    int abandonedReceived = 0;
     for (int i = 0; i < n && duplicates.size() < 10; ++i) {
-        if (received2[size_t(i)] != 1)
+        if (received2[size_t(i)] > 1)
             duplicates.append(i);
+        else if (abandoned2.contains(i))
+            abandonedReceived += received2[size_t(i)];
     }
     QVERIFY2(duplicates.isEmpty(),
         qPrintable(QStringLiteral("QoS 2 received more than once: ") + describe(duplicates)));
-    QCOMPARE(qos2Received, n);
+    QCOMPARE(qos2Received, n - int(abandoned2.size()) + abandonedReceived);
     QCOMPARE(subscriberConnected.count(), restarts + 1);
 
     QCOMPARE(publisher.inFlight(), 0);

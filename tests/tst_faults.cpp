@@ -66,6 +66,7 @@ private Q_SLOTS:
     void refusedWhileReconnecting();
     void brokenPublishWriteKeepsSessionSound_data();
     void brokenPublishWriteKeepsSessionSound();
+    void brokenWriteResendsQos1AndFailsTheQos2PahoHeld();
     void resendLoopEndsByDiscardingPahoSession_data();
     void resendLoopEndsByDiscardingPahoSession();
 
@@ -302,6 +303,85 @@ void TstFaults::brokenPublishWriteKeepsSessionSound()
         QVERIFY2(payload == QLatin1String("before") || payload == QLatin1String("broken")
                 || payload == QLatin1String("after"),
             qPrintable(payload));
+}
+
+// The same broken write with a burst of QoS 1 and QoS 2 publishes behind the one whose write
+// fails: after QPaho abandons paho's session, every future finishes once, as
+// docs/paho-resend-loop.md promises. The broken publish and every QoS 1 publish go out again
+// and arrive; a QoS 2 publish that paho held fails with ConnectionLost and says that QPaho
+// abandoned paho's session (here none of its bytes reached the broker, so it never arrives);
+// a QoS 2 publish that was still in QPaho's queue goes out after the reconnect and arrives
+// exactly once. How many QoS 2 publishes paho held depends on when its send thread wrote the
+// first one; every outcome is checked.
+void TstFaults::brokenWriteResendsQos1AndFailsTheQos2PahoHeld()
+{
+    constexpr int burst = 8;
+    Mosquitto broker;
+    QVERIFY2(broker.start(), qPrintable(broker.lastError()));
+    const QString topic = QStringLiteral("flt/%1/burst").arg(uniqueId());
+
+    Client subscriber;
+    QStringList received;
+    connect(&subscriber, &Client::messageReceived, this,
+        [&received](const Message &m) { received.append(QString::fromUtf8(m.payload())); });
+    QPAHO_VERIFY_OK(await(subscriber.connectToHost(ConnectOptions(broker.tcpUri()))));
+    QPAHO_VERIFY_OK(await(subscriber.subscribe(topic, 2)));
+    const std::vector<int> subscriberSockets = socketsConnectedTo(broker.port());
+
+    Client client;
+    QPAHO_VERIFY_OK(await(
+        client.connectToHost(persistentReconnecting(broker.tcpUri(), QStringLiteral("burst")))));
+    std::vector<int> sockets;
+    for (int fd : socketsConnectedTo(broker.port())) {
+        if (std::find(subscriberSockets.begin(), subscriberSockets.end(), fd)
+            == subscriberSockets.end())
+            sockets.push_back(fd);
+    }
+    QCOMPARE(int(sockets.size()), 1);
+
+    const int parkedBefore = Internal::PahoQuarantine::parkedCount();
+    broker.pause();
+    QCOMPARE(::shutdown(sockets.front(), SHUT_WR), 0);
+    // QoS 2 first: its write is the one that fails.
+    QList<QPair<QString, QFuture<PublishResult>>> publishes;
+    for (int i = 0; i < burst; ++i) {
+        for (int qos : { 2, 1 }) {
+            const QString payload = QStringLiteral("q%1-%2").arg(qos).arg(i);
+            publishes.append({ payload, client.publish(topic, payload.toUtf8(), qos) });
+        }
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(client.state() != Client::State::Connected, kLong);
+    broker.resume();
+    QTRY_COMPARE_WITH_TIMEOUT(client.state(), Client::State::Connected, kLong);
+    QCOMPARE(Internal::PahoQuarantine::parkedCount(), parkedBefore + 1);
+
+    QStringList delivered;
+    QStringList failed;
+    for (const auto &[payload, future] : std::as_const(publishes)) {
+        const PublishResult result = await(future, kLong);
+        if (result.isOk()) {
+            delivered.append(payload);
+            continue;
+        }
+        QVERIFY2(payload.startsWith(QLatin1String("q2-")) && payload != QLatin1String("q2-0"),
+            qPrintable(payload + QStringLiteral(" failed: ") + result.errorString()));
+        QCOMPARE(result.error(), Error::ConnectionLost);
+        QVERIFY2(result.errorString().contains(QLatin1String("abandon paho's session state")),
+            qPrintable(result.errorString()));
+        failed.append(payload);
+    }
+    qInfo("%lld of %d QoS 2 publishes failed (paho held them)", qsizetype(failed.size()), burst);
+
+    QPAHO_VERIFY_OK(await(client.publish(topic, "after", 2), kLong));
+    QTRY_VERIFY_WITH_TIMEOUT(received.contains(QLatin1String("after")), kLong);
+    for (const QString &payload : std::as_const(delivered))
+        QVERIFY2(received.count(payload) == 1, qPrintable(payload));
+    // Not one byte of them reached the broker.
+    for (const QString &payload : std::as_const(failed))
+        QVERIFY2(!received.contains(payload), qPrintable(payload));
+    QCOMPARE(received.size(), delivered.size() + 1);
+    QCOMPARE(client.inFlight(), 0);
+    QCOMPARE(client.queued(), 0);
 }
 
 // A publication that breaks the connection each time paho re-sends it after a reconnect with
