@@ -94,7 +94,8 @@ void TstReconnect::reconnectAfterBrokerRestart_data()
 }
 
 // Connected -> Reconnecting -> Connected, connectionLost once, connected twice (each with the
-// CONNACK's session-present flag), reconnects() == 1, statisticsChanged emitted.
+// CONNACK's session-present flag), reconnects() == 1, statisticsChanged emitted, serverUriChanged
+// only once.
 void TstReconnect::reconnectAfterBrokerRestart()
 {
     QFETCH(ProtocolVersion, version);
@@ -108,6 +109,7 @@ void TstReconnect::reconnectAfterBrokerRestart()
     QSignalSpy lostSpy(&client, &Client::connectionLost);
     QSignalSpy disconnectedSpy(&client, &Client::disconnected);
     QSignalSpy statsSpy(&client, &Client::statisticsChanged);
+    QSignalSpy uriSpy(&client, &Client::serverUriChanged);
 
     ConnectOptions o = reconnectOptions(broker.tcpUri());
     o.setProtocolVersion(version);
@@ -138,6 +140,9 @@ void TstReconnect::reconnectAfterBrokerRestart()
     QCOMPARE(second.sessionPresent(), !cleanSession);
     QCOMPARE(client.lastConnectResult().sessionPresent(), !cleanSession);
     QCOMPARE(second.serverUri(), broker.tcpUri());
+    // Set once by the first attempt; the reconnect attempts to the same server change nothing.
+    QCOMPARE(uriSpy.count(), 1);
+    QCOMPARE(uriSpy.at(0).at(0).toString(), broker.tcpUri());
     QTRY_VERIFY_WITH_TIMEOUT(statsSpy.count() > statsBefore, kLong); // reconnects() changed
 
     const QList<Client::State> expected { Client::State::Connecting, Client::State::Connected,

@@ -181,8 +181,10 @@ bool ClientPrivate::startConnectAttempt()
     // publish with such an id for a duplicate and drop it.
     attempt.cleanStart = options.cleanSession() || m_cleanStartOnce;
     attempt.mqtt5 = v5;
-    serverUri = uri;
-    Q_EMIT q_ptr->serverUriChanged(serverUri);
+    if (serverUri != uri) { // not on every attempt: a reconnect to the same server changes nothing
+        serverUri = uri;
+        Q_EMIT q_ptr->serverUriChanged(serverUri);
+    }
     qCDebug(lcClient) << "connecting to" << uri << "as" << clientId;
     const int rc = m_paho->connect(attempt);
     if (rc != PahoCode::Success) {
