@@ -837,7 +837,9 @@ void TstFixture::proxyDelay()
     back.clear();
     socket.write("e");
     QVERIFY(waitUntil([&] { return (back += socket.readAll()).contains('e'); }, 5000));
-    QVERIFY2(t.elapsed() < 100, qPrintable(QString::number(t.elapsed())));
+    // Faster than any round trip with the delay on (>= 295 ms above): not delayed. A tighter
+    // bound would measure the machine's load (rule 4), not the proxy.
+    QVERIFY2(t.elapsed() < 295, qPrintable(QString::number(t.elapsed())));
 }
 
 void TstFixture::proxyRate()
@@ -866,7 +868,8 @@ void TstFixture::proxyRate()
     back.clear();
     socket.write(payload);
     QVERIFY(waitUntil([&] { return (back += socket.readAll()).size() >= payload.size(); }, 5000));
-    QVERIFY2(t.elapsed() < 100, qPrintable(QString::number(t.elapsed())));
+    // Faster than the rate-limited echo can be (>= 450 ms above): not limited.
+    QVERIFY2(t.elapsed() < 450, qPrintable(QString::number(t.elapsed())));
 }
 
 void TstFixture::proxyRateBackpressure()
