@@ -20,6 +20,7 @@
 
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QFile>
+#include <QtCore/QMap>
 #include <QtCore/QRandomGenerator>
 #include <QtCore/QScopeGuard>
 #include <QtCore/QTimer>
@@ -104,6 +105,7 @@ struct Ledger
         int arrived = 0;
     };
     std::array<std::vector<Entry>, 3> byQos; // index: QoS 1 and 2 used
+    QMap<QString, int> failures; // "QoS n, error: text" -> how many, for the summary
     int strangers = 0; // arrived but never published (or garbled)
     int finished = 0;
     int published = 0;
@@ -261,6 +263,14 @@ void TstSoak::runOne(quint32 seed, int seconds)
                         e.finished = true;
                         e.ok = r.isOk();
                         ++ledger.finished;
+                        if (!e.ok) {
+                            ++ledger.failures[QStringLiteral("QoS %1, %2: %3")
+                                                  .arg(qos)
+                                                  .arg(QLatin1String(
+                                                      QMetaEnum::fromType<Error>().valueToKey(
+                                                          int(r.error()))))
+                                                  .arg(r.errorString())];
+                        }
                     });
             }
         }
@@ -365,6 +375,8 @@ void TstSoak::runOne(quint32 seed, int seconds)
           "%d duplicated; %d strangers",
         okCount[1], failedCount[1], lost[1], duplicates[1], okCount[2], failedCount[2], lost[2],
         duplicates[2], ledger.strangers);
+    for (auto it = ledger.failures.cbegin(); it != ledger.failures.cend(); ++it)
+        qInfo("soak: %d x %s", it.value(), qPrintable(it.key()));
     QCOMPARE(lost[1], 0);
     QCOMPARE(lost[2], 0);
     QCOMPARE(duplicates[2], 0);
