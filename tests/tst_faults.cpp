@@ -67,6 +67,8 @@ private Q_SLOTS:
     void brokenPublishWriteKeepsSessionSound_data();
     void brokenPublishWriteKeepsSessionSound();
     void brokenWriteResendsQos1AndFailsTheQos2PahoHeld();
+    void publishesDroppedWithTheSessionGoOutAgain_data();
+    void publishesDroppedWithTheSessionGoOutAgain();
     void resendLoopEndsByDiscardingPahoSession_data();
     void resendLoopEndsByDiscardingPahoSession();
 
@@ -382,6 +384,87 @@ void TstFaults::brokenWriteResendsQos1AndFailsTheQos2PahoHeld()
     QCOMPARE(received.size(), delivered.size() + 1);
     QCOMPARE(client.inFlight(), 0);
     QCOMPARE(client.queued(), 0);
+}
+
+// A client with a persistent session reconnects and the broker has kept no session (it lost
+// it, a cluster node did not share it, an MQTT 5 session expired): paho drops the publishes it
+// was waiting to have acknowledged. QPaho sends the QoS 1 ones again from its own copies, in
+// their order (at least once allows a duplicate; here none of them had reached the broker),
+// and fails the QoS 2 ones with ConnectionLost, saying why: one may already have been
+// delivered. Without session here: MQTT 5 with session expiry 0; MQTT 3.1.1 after another
+// connection with the same client id and a clean session discarded it.
+void TstFaults::publishesDroppedWithTheSessionGoOutAgain_data()
+{
+    QPahoTest::addRows<ProtocolVersion>(
+        "version", { { "v3.1.1", ProtocolVersion::Mqtt311 }, { "v5", ProtocolVersion::Mqtt5 } });
+}
+
+void TstFaults::publishesDroppedWithTheSessionGoOutAgain()
+{
+    QFETCH(ProtocolVersion, version);
+    constexpr int perQos = 5;
+    FaultProxy proxy(m_broker->port());
+    QVERIFY(proxy.port() != 0);
+    const QString topic = QStringLiteral("flt/%1/nosession").arg(uniqueId());
+
+    Client subscriber;
+    Inbox inbox(subscriber);
+    QPAHO_VERIFY_OK(await(subscriber.connectToHost(ConnectOptions(m_broker->tcpUri()))));
+    QPAHO_VERIFY_OK(await(subscriber.subscribe(topic, 2)));
+
+    const QString clientId = uniqueId(QStringLiteral("nosession"));
+    ConnectOptions o = viaProxy(proxy, clientId);
+    o.setCleanSession(false);
+    o.setProtocolVersion(version);
+    if (version == ProtocolVersion::Mqtt5)
+        o.setSessionExpiryInterval(0); // the session ends with the connection
+    Client client;
+    QSignalSpy connectedSpy(&client, &Client::connected);
+    QPAHO_VERIFY_OK(await(client.connectToHost(o)));
+
+    // Handed to paho and written, never acknowledged: the proxy swallows them.
+    proxy.setBlackhole(true);
+    QList<QFuture<PublishResult>> qos1;
+    QList<QFuture<PublishResult>> qos2;
+    for (int i = 0; i < perQos; ++i) {
+        qos1.append(client.publish(topic, "q1-" + QByteArray::number(i), 1));
+        qos2.append(client.publish(topic, "q2-" + QByteArray::number(i), 2));
+    }
+    // paho writes in order and completes a QoS 0 publish once written: after this one, the
+    // others are on the wire, and the cut below cannot break a write of theirs.
+    QPAHO_VERIFY_OK(await(client.publish(topic, "written", 0)));
+    QCOMPARE(client.inFlight(), 2 * perQos);
+    proxy.setRefuse(true);
+    proxy.cutAll();
+    QTRY_COMPARE_WITH_TIMEOUT(client.state(), Client::State::Reconnecting, kLong);
+    if (version == ProtocolVersion::Mqtt311) {
+        // A clean session with the same client id ends the stored one.
+        Client other;
+        ConnectOptions cleanOptions(m_broker->tcpUri());
+        cleanOptions.setClientId(clientId);
+        QPAHO_VERIFY_OK(await(other.connectToHost(cleanOptions)));
+        QPAHO_VERIFY_OK(await(other.disconnectFromHost()));
+    }
+    proxy.setBlackhole(false);
+    proxy.setRefuse(false);
+
+    QTRY_COMPARE_WITH_TIMEOUT(connectedSpy.count(), 2, kLong);
+    QVERIFY(!connectedSpy.at(1).at(0).value<ConnectResult>().sessionPresent());
+    for (const auto &future : std::as_const(qos1))
+        QPAHO_VERIFY_OK(await(future, kLong));
+    for (const auto &future : std::as_const(qos2)) {
+        const PublishResult result = await(future, kLong);
+        QCOMPARE(result.error(), Error::ConnectionLost);
+        QVERIFY2(result.errorString().contains(QLatin1String("did not keep the session")),
+            qPrintable(result.errorString()));
+    }
+    QByteArrayList expected;
+    for (int i = 0; i < perQos; ++i)
+        expected.append("q1-" + QByteArray::number(i));
+    QTRY_COMPARE_WITH_TIMEOUT(inbox.payloads(), expected, kLong);
+    QCOMPARE(client.inFlight(), 0);
+    QCOMPARE(client.queued(), 0);
+    QCOMPARE(client.messagesSent(), quint64(perQos + 1)); // and the QoS 0 one
 }
 
 // A publication that breaks the connection each time paho re-sends it after a reconnect with

@@ -195,8 +195,9 @@ private:
     static constexpr int kMaxStallBackoffShift = 4;
     void checkPahoProgress();
     // A request paho gave back (refused while disconnected, or a publish it dropped at a
-    // connection loss): out of the in-flight budget, back to the front of the queue.
-    void takeBackFromPaho(quint64 id, Request &request);
+    // connection loss): out of the in-flight budget, back into the queue at \a position
+    // (0: the front).
+    void takeBackFromPaho(quint64 id, Request &request, std::size_t position = 0);
     quint64 m_pahoEvents = 0; // events drained from the bridge, ever
     quint64 m_pahoEventsAtLastCheck = 0;
     int m_fruitlessKicks = 0; // kicks in a row that were followed by no progress (backoff)
@@ -207,6 +208,15 @@ private:
     // guard, ended by discarding paho's session state and starting the next session clean.
     Internal::ResendLoopGuard m_resendGuard;
     bool m_cleanStartOnce = false;
+    // Whether the client keeps a session (the connect attempt under way asks to resume it).
+    bool attemptResumesSession() const { return !options.cleanSession() && !m_cleanStartOnce; }
+    // A publish paho dropped with its session state (a CONNACK without the session, or the
+    // loss of an MQTT 5 connection whose session expires with it): sent again (QoS 0/1) or
+    // failed (QoS 2). See the definition.
+    void handlePublishDroppedWithSession(quint64 id, Request &request);
+    // Publishes handlePublishDroppedWithSession() put back in front in the current batch (one
+    // CONNACK, or one connection loss); zeroed when a connect attempt starts or succeeds.
+    std::size_t m_takenBackWithSession = 0;
     /*!
         Gives up paho's session state for this client: the handle is parked for good
         (PahoQuarantine), what paho held is sent again or failed (see the definition), and

@@ -211,6 +211,18 @@ void ClientPrivate::handleRequestEvent(BridgeEvent &event)
             m_reconnectTimer.start(0); // the attempt ran on the parked handle: start anew
         return;
     }
+    // -11 for a publish of a client that keeps a session: paho dropped its session state,
+    // either at a CONNACK without the session (MQTTAsync_completeConnection ->
+    // MQTTAsync_cleanSession, before the connect's success) or at a loss of an MQTT 5
+    // connection whose session expires with it (before connectionLost).
+    if (!success && event.code == PahoCode::OperationIncomplete
+        && request.kind == RequestKind::Publish && request.handedToPaho
+        && (state == Client::State::Connected || state == Client::State::Connecting
+            || state == Client::State::Reconnecting)
+        && attemptResumesSession()) {
+        handlePublishDroppedWithSession(event.requestId, request);
+        return;
+    }
     const bool restoreFailed = request.restore && !result.isOk();
     if (restoreFailed)
         qCWarning(lcClient) << "restoring subscription" << request.filters

@@ -230,7 +230,7 @@ bool ClientPrivate::handToPaho(quint64 id, Request &request)
     return true;
 }
 
-void ClientPrivate::takeBackFromPaho(quint64 id, Request &request)
+void ClientPrivate::takeBackFromPaho(quint64 id, Request &request, std::size_t position)
 {
     request.handedToPaho = false;
     --inFlightCount;
@@ -238,7 +238,8 @@ void ClientPrivate::takeBackFromPaho(quint64 id, Request &request)
     if (request.isAckedPublish())
         --m_inFlightAcked;
     request.queued = true;
-    m_outbound.push_front(id);
+    m_outbound.insert(
+        m_outbound.begin() + std::ptrdiff_t(std::min(position, m_outbound.size())), id);
     markStatisticsChanged();
 }
 

@@ -109,4 +109,27 @@ void ClientPrivate::abandonPahoSession(Abandon why, quint64 brokenOffId)
     m_resendGuard.reset();
 }
 
+void ClientPrivate::handlePublishDroppedWithSession(quint64 id, Request &request)
+{
+    // The broker kept no session (it lost it in a restart, a cluster node did not share it, an
+    // MQTT 5 session expired with the connection), so paho discarded the publishes it was
+    // waiting to have acknowledged. QoS 0/1 go out again from QPaho's copy once connected, in their
+    // order and after the subscriptions QPaho restores: at least once allows the duplicate if the
+    // broker had received one. A QoS 2 message may already have been delivered: sending it again
+    // could deliver it twice, so it fails and says so.
+    if (request.message.qos() < 2) {
+        const auto frontEnd = m_outbound.begin()
+            + std::ptrdiff_t(std::min(m_takenBackWithSession, m_outbound.size()));
+        const auto position = std::upper_bound(m_outbound.begin(), frontEnd, id);
+        takeBackFromPaho(id, request, std::size_t(position - m_outbound.begin()));
+        ++m_takenBackWithSession;
+        return;
+    }
+    finishRequest(id,
+        Result(Error::ConnectionLost,
+            QStringLiteral("the broker did not keep the session, and the connection was lost "
+                           "before it confirmed this QoS 2 message; it is not sent again: the "
+                           "broker may or may not have received it")));
+}
+
 } // namespace QPaho
