@@ -142,6 +142,83 @@ private Q_SLOTS:
         QCOMPARE(client.state(), Client::State::Disconnected);
     }
 
+    // A reconnect whose CONNACK has no session: paho fails what it held with -11 (in its own
+    // order) before reporting the connect. QoS 1 publishes go out again, in the order they were
+    // issued; a QoS 2 one fails and says why.
+    void publishDroppedWithTheSessionGoesOutAgainInOrder()
+    {
+        FakeClient f;
+        Client &client = f.client;
+        FakePahoSession *paho = f.paho;
+        ConnectOptions o = options();
+        o.setCleanSession(false);
+        o.setAutomaticReconnect(true);
+        o.setRetryInterval(1, 1);
+        QVERIFY(f.connect(o));
+
+        QList<QFuture<PublishResult>> futures;
+        for (const char *payload : { "a", "b", "c" })
+            futures.append(client.publish(QStringLiteral("t"), payload, 1));
+        auto qos2 = client.publish(QStringLiteral("t"), "d", 2);
+        const QList<FakePahoSession::Call> held = paho->callsOf(Kind::Publish);
+        QCOMPARE(held.size(), 4);
+
+        paho->loseConnection();
+        QTRY_COMPARE(paho->count(Kind::Connect), 2);
+        for (int i : { 2, 0, 3, 1 })
+            paho->fail(held.at(i), PahoCode::OperationIncomplete, 0);
+        paho->acceptConnect(false);
+
+        QVERIFY(QPahoTest::waitForFuture(qos2));
+        QCOMPARE(qos2.result().error(), Error::ConnectionLost);
+        QVERIFY2(qos2.result().errorString().contains(QLatin1String("did not keep the session")),
+            qPrintable(qos2.result().errorString()));
+        QTRY_COMPARE(paho->count(Kind::Publish), 7);
+        const QList<FakePahoSession::Call> again = paho->callsOf(Kind::Publish).mid(4);
+        QCOMPARE(again.at(0).message.payload(), QByteArray("a"));
+        QCOMPARE(again.at(1).message.payload(), QByteArray("b"));
+        QCOMPARE(again.at(2).message.payload(), QByteArray("c"));
+        for (const auto &call : again)
+            paho->acknowledge(call);
+        for (const auto &future : std::as_const(futures)) {
+            QVERIFY(QPahoTest::waitForFuture(future));
+            QVERIFY(future.result().isOk());
+        }
+        QCOMPARE(client.inFlight(), 0);
+        QCOMPARE(client.queued(), 0);
+    }
+
+    // A publish that paho drops with the session at every connection (a broker that closes the
+    // connection for it and keeps no session) is not sent for ever: the third drop fails it.
+    void publishDroppedWithTheSessionAtEveryConnectionFails()
+    {
+        FakeClient f;
+        Client &client = f.client;
+        FakePahoSession *paho = f.paho;
+        ConnectOptions o = options();
+        o.setCleanSession(false);
+        o.setAutomaticReconnect(true);
+        o.setRetryInterval(1, 1);
+        QVERIFY(f.connect(o));
+
+        auto future = client.publish(QStringLiteral("t"), "poison", 1);
+        for (int drop = 1; drop <= 3; ++drop) {
+            QTRY_COMPARE(paho->count(Kind::Publish), drop);
+            QVERIFY(!future.isFinished());
+            paho->loseConnection();
+            QTRY_COMPARE(paho->count(Kind::Connect), drop + 1);
+            paho->fail(paho->lastCall(Kind::Publish), PahoCode::OperationIncomplete, 0);
+            paho->acceptConnect(false);
+        }
+        QVERIFY(QPahoTest::waitForFuture(future));
+        QCOMPARE(future.result().error(), Error::ConnectionLost);
+        QVERIFY2(future.result().errorString().contains(QLatin1String("3 connections in a row")),
+            qPrintable(future.result().errorString()));
+        QCOMPARE(paho->count(Kind::Publish), 3);
+        QCOMPARE(client.inFlight(), 0);
+        QCOMPARE(client.queued(), 0);
+    }
+
     void destructionFinishesEveryFuture()
     {
         FakePahoSessions fakes;

@@ -63,6 +63,10 @@ public:
         bool handedToPaho = false;
         bool queued = false; // waiting in m_outbound
         bool restore = false; // a SUBSCRIBE restoreSubscriptions() re-sends
+        // A publish paho dropped with its session and QPaho queued again (see
+        // handlePublishDroppedWithSession): how often, and whether it still waits for that.
+        int droppedWithSession = 0;
+        bool takenBackWithSession = false;
 
         /*! A QoS 1/2 publish: it completes with the broker's acknowledgement. */
         bool isAckedPublish() const { return kind == RequestKind::Publish && message.qos() > 0; }
@@ -211,12 +215,13 @@ private:
     // Whether the client keeps a session (the connect attempt under way asks to resume it).
     bool attemptResumesSession() const { return !options.cleanSession() && !m_cleanStartOnce; }
     // A publish paho dropped with its session state (a CONNACK without the session, or the
-    // loss of an MQTT 5 connection whose session expires with it): sent again (QoS 0/1) or
-    // failed (QoS 2). See the definition.
+    // loss of a connection whose session ends with it): sent again (QoS 0/1) or failed (QoS 2).
+    // See the definition.
     void handlePublishDroppedWithSession(quint64 id, Request &request);
-    // Publishes handlePublishDroppedWithSession() put back in front in the current batch (one
-    // CONNACK, or one connection loss); zeroed when a connect attempt starts or succeeds.
-    std::size_t m_takenBackWithSession = 0;
+    static constexpr int kMaxDropsWithSession = 3;
+    // Bumped when the paho handle is parked or destroyed: the rest of a batch of events drained
+    // before that came from the old handle, whose requests QPaho has already settled.
+    quint64 m_handleGeneration = 0;
     /*!
         Gives up paho's session state for this client: the handle is parked for good
         (PahoQuarantine), what paho held is sent again or failed (see the definition), and

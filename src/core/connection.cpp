@@ -180,7 +180,6 @@ bool ClientPrivate::startConnectAttempt()
     // of QoS 2 publishes that the new paho handle knows nothing of, and would take a new
     // publish with such an id for a duplicate and drop it.
     attempt.cleanStart = !attemptResumesSession();
-    m_takenBackWithSession = 0;
     attempt.mqtt5 = v5;
     if (serverUri != uri) { // not on every attempt: a reconnect to the same server changes nothing
         serverUri = uri;
@@ -220,7 +219,6 @@ void ClientPrivate::handleConnectSuccess(const BridgeEvent &event)
     const bool wasReconnect = m_everConnected;
     m_everConnected = true;
     m_cleanStartOnce = false;
-    m_takenBackWithSession = 0;
     // paho re-sends what it holds when the broker resumed the session.
     m_resendGuard.connected(m_clock.elapsed(), event.sessionPresent && m_inFlightAcked > 0);
     m_failedAttemptsInCycle = 0;

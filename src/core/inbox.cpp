@@ -112,7 +112,13 @@ void ClientPrivate::drain()
         qCWarning(lcClient) << dropped << "received messages dropped: inbound queue full";
     }
     const auto alive = m_alive;
+    const quint64 generation = m_handleGeneration;
     for (BridgeEvent &event : events) {
+        // Once this batch's handle was parked or destroyed (an abandoned session), QPaho has
+        // settled what it held and reported the loss: its other reports are stale. Messages it
+        // received still count (paho has acknowledged them).
+        if (m_handleGeneration != generation && event.type != BridgeEvent::Type::MessageArrived)
+            continue;
         switch (event.type) {
         case BridgeEvent::Type::Success:
         case BridgeEvent::Type::Failure:
@@ -213,8 +219,9 @@ void ClientPrivate::handleRequestEvent(BridgeEvent &event)
     }
     // -11 for a publish of a client that keeps a session: paho dropped its session state,
     // either at a CONNACK without the session (MQTTAsync_completeConnection ->
-    // MQTTAsync_cleanSession, before the connect's success) or at a loss of an MQTT 5
-    // connection whose session expires with it (before connectionLost).
+    // MQTTAsync_cleanSession, before the connect's success) or at the loss of a connection
+    // whose session ends with it (MQTT 5 expiry 0, or the clean session after
+    // abandonPahoSession(); before connectionLost).
     if (!success && event.code == PahoCode::OperationIncomplete
         && request.kind == RequestKind::Publish && request.handedToPaho
         && (state == Client::State::Connected || state == Client::State::Connecting

@@ -178,6 +178,7 @@ void ClientPrivate::pump()
         }
         m_outbound.pop_front();
         request.queued = false;
+        request.takenBackWithSession = false;
         const bool handed = handToPaho(id, request);
         if (!*alive || !handed)
             return;

@@ -53,6 +53,7 @@ void ClientPrivate::destroyHandle()
 {
     if (!m_paho->destroyHandle())
         return;
+    ++m_handleGeneration;
     // The handle is destroyed off this thread with its callbacks detached: what it held
     // never completes, so it ends here.
     const QString text = m_shuttingDown ? QStringLiteral("the client was destroyed")
@@ -105,31 +106,42 @@ void ClientPrivate::abandonPahoSession(Abandon why, quint64 brokenOffId)
     }
     // Never destroyed nor connected again: either would touch paho's freed memory.
     m_paho->parkHandle();
+    ++m_handleGeneration;
     m_cleanStartOnce = true;
     m_resendGuard.reset();
 }
 
 void ClientPrivate::handlePublishDroppedWithSession(quint64 id, Request &request)
 {
-    // The broker kept no session (it lost it in a restart, a cluster node did not share it, an
-    // MQTT 5 session expired with the connection), so paho discarded the publishes it was
-    // waiting to have acknowledged. QoS 0/1 go out again from QPaho's copy once connected, in their
-    // order and after the subscriptions QPaho restores: at least once allows the duplicate if the
-    // broker had received one. A QoS 2 message may already have been delivered: sending it again
-    // could deliver it twice, so it fails and says so.
-    if (request.message.qos() < 2) {
-        const auto frontEnd = m_outbound.begin()
-            + std::ptrdiff_t(std::min(m_takenBackWithSession, m_outbound.size()));
-        const auto position = std::upper_bound(m_outbound.begin(), frontEnd, id);
+    // The broker kept no session (it lost it in a restart, a cluster node did not share it, the
+    // session ended with the connection: MQTT 5 expiry 0, or the one clean session after
+    // abandonPahoSession()), so paho discarded the publishes it was waiting to have
+    // acknowledged. QoS 0/1 go out again from QPaho's copy once connected, in their order:
+    // at least once allows the duplicate if the broker had received one. A QoS 2 message may
+    // already have been delivered: sending it again could deliver it twice, so it fails and
+    // says so. A publish dropped like that at several connections in a row may be what makes
+    // the broker close them (too large, not allowed): it fails too, instead of looping.
+    if (request.message.qos() < 2 && ++request.droppedWithSession < kMaxDropsWithSession) {
+        // Behind the publishes this batch already put back (the marked run at the front).
+        const auto runEnd
+            = std::find_if(m_outbound.begin(), m_outbound.end(), [this](quint64 queued) {
+                  const auto it = m_requests.find(queued);
+                  return it == m_requests.end() || !it->second.takenBackWithSession;
+              });
+        const auto position = std::upper_bound(m_outbound.begin(), runEnd, id);
         takeBackFromPaho(id, request, std::size_t(position - m_outbound.begin()));
-        ++m_takenBackWithSession;
+        request.takenBackWithSession = true;
         return;
     }
-    finishRequest(id,
-        Result(Error::ConnectionLost,
-            QStringLiteral("the broker did not keep the session, and the connection was lost "
-                           "before it confirmed this QoS 2 message; it is not sent again: the "
-                           "broker may or may not have received it")));
+    const QString text = request.message.qos() < 2
+        ? QStringLiteral("the broker did not keep the session at %1 connections in a row while "
+                         "this publish was unacknowledged (does it close the connection for "
+                         "it?); it is not sent again")
+              .arg(request.droppedWithSession)
+        : QStringLiteral("the broker did not keep the session, and the connection was lost "
+                         "before it confirmed this QoS 2 message; it is not sent again: the "
+                         "broker may or may not have received it");
+    finishRequest(id, Result(Error::ConnectionLost, text));
 }
 
 } // namespace QPaho
