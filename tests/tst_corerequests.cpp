@@ -33,6 +33,15 @@ private:
         o.setClientId(QStringLiteral("unit"));
         return o;
     }
+    // Reconnects at once after a loss; with \a keepSession, asks the broker to keep the session.
+    static ConnectOptions reconnecting(bool keepSession = false)
+    {
+        ConnectOptions o = options();
+        o.setCleanSession(!keepSession);
+        o.setAutomaticReconnect(true);
+        o.setRetryInterval(1, 1);
+        return o;
+    }
 
 private Q_SLOTS:
     void publishFinishesWithTheAcknowledgement()
@@ -103,10 +112,7 @@ private Q_SLOTS:
         FakeClient f;
         Client &client = f.client;
         FakePahoSession *paho = f.paho;
-        ConnectOptions o = options();
-        o.setAutomaticReconnect(true);
-        o.setRetryInterval(1, 1);
-        QVERIFY(f.connect(o));
+        QVERIFY(f.connect(reconnecting()));
 
         // paho lost the connection before the core heard of it: MQTTASYNC_DISCONNECTED.
         paho->scriptedCodes.push_back(PahoCode::Disconnected);
@@ -150,11 +156,7 @@ private Q_SLOTS:
         FakeClient f;
         Client &client = f.client;
         FakePahoSession *paho = f.paho;
-        ConnectOptions o = options();
-        o.setCleanSession(false);
-        o.setAutomaticReconnect(true);
-        o.setRetryInterval(1, 1);
-        QVERIFY(f.connect(o));
+        QVERIFY(f.connect(reconnecting(true)));
 
         QList<QFuture<PublishResult>> futures;
         for (const char *payload : { "a", "b", "c" })
@@ -195,11 +197,7 @@ private Q_SLOTS:
         FakeClient f;
         Client &client = f.client;
         FakePahoSession *paho = f.paho;
-        ConnectOptions o = options();
-        o.setCleanSession(false);
-        o.setAutomaticReconnect(true);
-        o.setRetryInterval(1, 1);
-        QVERIFY(f.connect(o));
+        QVERIFY(f.connect(reconnecting(true)));
 
         auto future = client.publish(QStringLiteral("t"), "poison", 1);
         for (int drop = 1; drop <= 3; ++drop) {
