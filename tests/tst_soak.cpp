@@ -105,7 +105,7 @@ struct Ledger
         int arrived = 0;
     };
     std::array<std::vector<Entry>, 3> byQos; // index: QoS 1 and 2 used
-    QMap<QString, int> failures; // "QoS n, error: text" -> how many, for the summary
+    QMap<QString, int> failures; // "QoS n, describe(result)" -> how many, for the summary
     int strangers = 0; // arrived but never published (or garbled)
     int finished = 0;
     int published = 0;
@@ -264,12 +264,9 @@ void TstSoak::runOne(quint32 seed, int seconds)
                         e.ok = r.isOk();
                         ++ledger.finished;
                         if (!e.ok) {
-                            ++ledger.failures[QStringLiteral("QoS %1, %2: %3")
-                                                  .arg(qos)
-                                                  .arg(QLatin1String(
-                                                      QMetaEnum::fromType<Error>().valueToKey(
-                                                          int(r.error()))))
-                                                  .arg(r.errorString())];
+                            const QString why
+                                = QStringLiteral("QoS %1, %2").arg(qos).arg(describe(r));
+                            ++ledger.failures[why];
                         }
                     });
             }
